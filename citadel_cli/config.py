@@ -192,6 +192,8 @@ class ServiceSpec(Strict):
     backend: Backend = Field(Backend.auto, description="systemd, supervisor, or auto (systemd when PID 1 is).")
     stop_timeout_s: float = Field(30.0, gt=0, description="SIGTERM, then SIGKILL after this long.")
     ready_timeout_s: float = Field(900.0, gt=0, description="Deadline for a model to answer after start.")
+    python: Path | None = Field(None, description="Interpreter that runs citadel-llm in the services "
+                                "(default: the engine venv's python when it exists, else this one).")
 
 
 def _reference_models() -> dict[str, ModelSpec]:
