@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from citadel_cli.context import app_context
-from citadel_cli.options import JsonOpt
+from citadel_cli.options import JsonOpt, YesOpt
 
 models_app = typer.Typer(help="List, pull, verify, import and remove model weights.", no_args_is_help=True)
+
+TargetsArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="Model keys (default: every enabled model); an argument with a '/' is a folder.",
+                   show_default=False),
+]
+ModelArg = Annotated[str, typer.Argument(help="Model key.", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
@@ -16,9 +26,70 @@ def register(app: typer.Typer) -> None:
 
 @models_app.command("list")
 def list_models(ctx: typer.Context, json_mode: JsonOpt = False) -> None:
-    """The configured models."""
-    from citadel_cli.views.config import models_table
+    """The configured models, with what is on disk: size, pulled revision, verified state (quick check)."""
+    from citadel_cli.models.store import list_models as service
+    from citadel_cli.views.models import states_table
 
     app = app_context(ctx, json_mode)
-    config = app.config
-    app.out.result(list(config.models.values()), lambda _: models_table(config))
+    app.out.result(service(app.config, app.paths), states_table)
+
+
+@models_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    targets: TargetsArg = None,
+    deep: Annotated[bool, typer.Option("--deep", help="Hash every file (sha256), not only sizes.")] = False,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Check model folders against their lockfiles; names every missing or corrupt file, exit 1 on any."""
+    from citadel_cli.models.store import verify_failure, verify_models
+    from citadel_cli.views.models import verify_table
+
+    app = app_context(ctx, json_mode)
+    reports = verify_models(app.config, app.paths, targets, deep)
+    app.out.result(reports, verify_table)
+    if error := verify_failure(reports):
+        raise error
+
+
+@models_app.command("make-tiny")
+def make_tiny(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Folder to write the model into.", show_default=False)],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the weights.")] = 0,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Write a tiny random Llama-style model (a few MB, local tokenizer, chat template) for tests."""
+    from citadel_cli.models.tiny import make_tiny as service
+    from citadel_cli.views.models import tiny_line
+
+    app = app_context(ctx, json_mode)
+    app.out.result(service(directory, seed=seed), tiny_line)
+
+
+@models_app.command("import")
+def import_model(
+    ctx: typer.Context,
+    model: ModelArg,
+    directory: Annotated[Path, typer.Argument(help="Folder holding the model files.", show_default=False)],
+    link: Annotated[bool, typer.Option("--link", help="Link the files instead of copying them.")] = False,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Adopt a local folder as a model's weights (copy, or --link) and write its lockfile."""
+    from citadel_cli.models.importer import import_model as service
+    from citadel_cli.views.models import imported_line
+
+    app = app_context(ctx, json_mode)
+    app.out.result(service(app.config, app.paths, model, directory, link=link), imported_line)
+
+
+@models_app.command("rm")
+def remove(ctx: typer.Context, model: ModelArg, yes: YesOpt = False, json_mode: JsonOpt = False) -> None:
+    """Delete a model's downloaded weights (a linked import keeps its source folder)."""
+    from citadel_cli.models.store import remove_model
+    from citadel_cli.views.models import removed_line
+
+    app = app_context(ctx, json_mode)
+    if not yes and app.out.interactive:
+        yes = typer.confirm(f"Delete the weights of {model}?", default=False)
+    app.out.result(remove_model(app.config, app.paths, model, confirmed=yes), removed_line)
