@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from citadel_cli import __version__
+from citadel_cli.commands import bench as bench_cmd
 from citadel_cli.commands import completions, config
 from citadel_cli.commands import engine as engine_cmd
 from citadel_cli.commands import models as models_cmd
@@ -68,7 +69,7 @@ def root(
                          verbosity=-1 if quiet else verbose, debug=debug)
 
 
-for group in (config, models_cmd, engine_cmd, completions):
+for group in (config, models_cmd, bench_cmd, engine_cmd, completions):
     group.register(app)
 
 
