@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from citadel_cli import __version__
 from citadel_cli.commands import bench as bench_cmd
+from citadel_cli.commands import check as check_cmd
 from citadel_cli.commands import completions, config
 from citadel_cli.commands import engine as engine_cmd
 from citadel_cli.commands import models as models_cmd
@@ -69,7 +70,7 @@ def root(
                          verbosity=-1 if quiet else verbose, debug=debug)
 
 
-for group in (config, models_cmd, bench_cmd, engine_cmd, completions):
+for group in (config, check_cmd, models_cmd, bench_cmd, engine_cmd, completions):
     group.register(app)
 
 
