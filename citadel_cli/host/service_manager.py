@@ -60,7 +60,8 @@ class ServiceManager(ABC):
     def restart(self, services: list[ServiceDef]) -> None: ...
 
     @abstractmethod
-    def status(self, services: list[ServiceDef]) -> list[ServiceStatus]: ...
+    def status(self, services: list[ServiceDef], usage: bool = True) -> list[ServiceStatus]:
+        """State of each service; RSS and CPU (a 0.2 s sample) only when `usage`."""
 
     @abstractmethod
     def logs(self, service: ServiceDef, lines: int = 50, since: str | None = None,
@@ -69,6 +70,17 @@ class ServiceManager(ABC):
 
     def tail(self, service: ServiceDef, lines: int = 20) -> list[str]:
         return list(self.logs(service, lines=lines))
+
+
+def add_usage(statuses: list[ServiceStatus]) -> None:
+    """Fill RSS and CPU of each running service (its main process and children) in place."""
+    from citadel_cli.host import probes
+
+    pids = [st.pid for st in statuses if st.pid]
+    usage = probes.tree_usage(pids) if pids else {}
+    for st in statuses:
+        if st.pid in usage:
+            st.rss_bytes, st.cpu_percent = usage[st.pid].rss_bytes, usage[st.pid].cpu_percent
 
 
 def systemd_is_init() -> bool:

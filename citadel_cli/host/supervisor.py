@@ -25,7 +25,7 @@ from citadel_cli.fsutil import atomic_write
 from citadel_cli.host import probes
 from citadel_cli.host.monitor import read_state, write_state
 from citadel_cli.host.runner import Runner
-from citadel_cli.host.service_manager import ServiceManager, ServiceStatus
+from citadel_cli.host.service_manager import ServiceManager, ServiceStatus, add_usage
 from citadel_cli.paths import Paths
 from citadel_cli.services import ServiceDef
 
@@ -145,13 +145,10 @@ class SupervisorManager(ServiceManager):
         self.start(services)
 
     # --- status
-    def status(self, services: list[ServiceDef]) -> list[ServiceStatus]:
+    def status(self, services: list[ServiceDef], usage: bool = True) -> list[ServiceStatus]:
         statuses = [self._status_one(s) for s in services]
-        pids = [s.pid for s in statuses if s.pid]
-        usage = probes.tree_usage(pids) if pids else {}
-        for st in statuses:
-            if st.pid in usage:
-                st.rss_bytes, st.cpu_percent = usage[st.pid].rss_bytes, usage[st.pid].cpu_percent
+        if usage:
+            add_usage(statuses)
         return statuses
 
     def _status_one(self, service: ServiceDef) -> ServiceStatus:
