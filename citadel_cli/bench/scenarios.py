@@ -63,8 +63,15 @@ class PromptMaker:
         words = " ".join(self.rng.choice(WORDS) for _ in range(max(tokens, 1)))
         if self.tokenizer is None:
             return words
-        ids = self.tokenizer.encode(words, add_special_tokens=False).ids[:tokens]
-        return self.tokenizer.decode(ids)
+        ids = self.tokenizer.encode(words, add_special_tokens=False).ids
+        keep = tokens
+        for _ in range(4):  # decoding then re-encoding may merge across the cut: shrink until exact
+            text = self.tokenizer.decode(ids[:keep])
+            over = len(self.tokenizer.encode(text, add_special_tokens=False).ids) - tokens
+            if over <= 0:
+                return text
+            keep -= over
+        return text
 
     def messages(self, scenario: Scenario) -> list[dict[str, str]]:
         """Chat messages whose user turns add up to the scenario's prompt length."""
