@@ -170,6 +170,11 @@ class GatewaySpec(Strict):
     backends: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="Extra backend base URLs per model (replicas, other hosts)."
     )
+    allowed_networks: tuple[str, ...] = Field(
+        ("localhost", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"),
+        description="Addresses the gateway may exchange traffic with (systemd IPAddressAllow=): its "
+        "clients, the engines and extra backends. Add 'any' to serve the public internet.",
+    )
     workers: int = Field(1, ge=1, description="Gateway server processes.")
     drain_timeout_s: float = Field(30.0, ge=0, description="How long stop waits for in-flight requests.")
 
