@@ -10,6 +10,8 @@ run sweeps any such temp left by a killed run. Older backups are pruned only aft
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import tarfile
 from collections.abc import Callable
@@ -26,6 +28,8 @@ from citadel_cli.maintenance.models import JobResult, Status
 PREFIX = "config-"
 SUFFIX = ".tar.gz"
 TEMP_PREFIX = ".config-"  # hidden: never listed as a backup
+AT_FDCWD = -100  # <fcntl.h>, for linkat(2)
+AT_EMPTY_PATH = 0x1000
 
 
 class BackupResult(BaseModel):
@@ -43,9 +47,41 @@ def list_backups(backups_dir: Path) -> list[Path]:
     return sorted(p for p in backups_dir.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX))
 
 
+def _link_unnamed(fd: int, target: Path) -> None:
+    """Give an O_TMPFILE file a name: through /proc, else linkat(AT_EMPTY_PATH) (some kernels
+    and sandboxes refuse the /proc route with EXDEV; the second needs CAP_DAC_READ_SEARCH)."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", target, follow_symlinks=True)
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.ENOENT, errno.EPERM, errno.EACCES):
+            raise
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.linkat(fd, b"", AT_FDCWD, os.fsencode(target), AT_EMPTY_PATH) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(target))
+
+
+def _unnamed_works(directory: Path) -> bool:
+    """Whether this directory takes O_TMPFILE files and lets us link them (probed on an empty one)."""
+    probe = directory / f"{TEMP_PREFIX}probe-{os.getpid()}.tmp"
+    try:
+        fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except (OSError, AttributeError):
+        return False
+    try:
+        _link_unnamed(fd, probe)
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def _open_temp(directory: Path) -> tuple[int, Path | None]:
-    """An unnamed file in `directory` (path None), or a hidden named one where O_TMPFILE is missing."""
-    with contextlib.suppress(OSError, AttributeError):
+    """An unnamed file in `directory` (path None), or a hidden named one where that cannot work."""
+    if _unnamed_works(directory):
         return os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600), None
     name = directory / f"{TEMP_PREFIX}{os.getpid()}.tmp"
     return os.open(name, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600), name
@@ -54,7 +90,7 @@ def _open_temp(directory: Path) -> tuple[int, Path | None]:
 def _publish(fd: int, temp: Path | None, target: Path) -> None:
     """Give the finished temp file its final name (never replacing an existing backup)."""
     if temp is None:
-        os.link(f"/proc/self/fd/{fd}", target, follow_symlinks=True)
+        _link_unnamed(fd, target)
     else:
         os.rename(temp, target)
     dir_fd = os.open(target.parent, os.O_RDONLY)
