@@ -15,6 +15,8 @@ from citadel_cli.commands import bench as bench_cmd
 from citadel_cli.commands import check as check_cmd
 from citadel_cli.commands import completions, config
 from citadel_cli.commands import engine as engine_cmd
+from citadel_cli.commands import gateway as gateway_cmd
+from citadel_cli.commands import keys as keys_cmd
 from citadel_cli.commands import lifecycle as lifecycle_cmd
 from citadel_cli.commands import maintenance as maintenance_cmd
 from citadel_cli.commands import models as models_cmd
@@ -72,7 +74,8 @@ def root(
                          verbosity=-1 if quiet else verbose, debug=debug)
 
 
-for group in (config, check_cmd, models_cmd, bench_cmd, engine_cmd, lifecycle_cmd, maintenance_cmd, completions):
+for group in (config, check_cmd, models_cmd, bench_cmd, engine_cmd, gateway_cmd, keys_cmd, lifecycle_cmd,
+              maintenance_cmd, completions):
     group.register(app)
 
 

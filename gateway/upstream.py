@@ -50,6 +50,7 @@ class Connection(asyncio.Protocol):
         self.chunks: deque[bytes] = deque()
         self.buffered = 0
         self.complete = False
+        self.keep_alive = False
         self.error: UpstreamError | None = None
         self.got_bytes = False
         self.head_waiter: asyncio.Future[None] | None = None
@@ -93,6 +94,8 @@ class Connection(asyncio.Protocol):
         self._wake_body()
 
     def on_message_complete(self) -> None:
+        # Asked here: once the callback returns, the parser has reset for the next message.
+        self.keep_alive = self.parser.should_keep_alive()
         self.complete = True
         self._wake_body()
 
@@ -156,7 +159,7 @@ class Connection(asyncio.Protocol):
         """Done with this response: back to the pool when the exchange ended cleanly."""
         if self.timer is not None:
             self.timer.cancel()
-        keep = self.complete and self.error is None and self.transport is not None and self.parser.should_keep_alive()
+        keep = self.complete and self.keep_alive and self.error is None and self.transport is not None
         if keep:
             self._reset()
             self.reused = True
