@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from citadel_cli.context import app_context
-from citadel_cli.options import JsonOpt, YesOpt
+from citadel_cli.options import AllOpt, DryRunOpt, JsonOpt, YesOpt
 
 models_app = typer.Typer(help="List, pull, verify, import and remove model weights.", no_args_is_help=True)
 
@@ -32,6 +32,35 @@ def list_models(ctx: typer.Context, json_mode: JsonOpt = False) -> None:
 
     app = app_context(ctx, json_mode)
     app.out.result(service(app.config, app.paths), states_table)
+
+
+@models_app.command("pull")
+def pull(
+    ctx: typer.Context,
+    models: Annotated[list[str] | None, typer.Argument(help="Model keys (default: every enabled model).",
+                                                       show_default=False)] = None,
+    all_models: AllOpt = False,
+    revision: Annotated[str | None, typer.Option("--revision", help="Branch, tag or commit to pull instead of "
+                                                 "the configured one (one model only).")] = None,
+    dry_run: DryRunOpt = False,
+    allow_pickle: Annotated[bool, typer.Option("--allow-pickle", help="Accept pickle weights (.bin, .pt) when "
+                                               "the repo has no safetensors: they can run code when loaded.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only what is on disk; never contact the Hub.")]
+    = False,
+    deep: Annotated[bool, typer.Option("--deep", help="Re-hash files already on disk before reusing them.")]
+    = False,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Download weights from the Hugging Face Hub into the models folder (resumes, verifies, locks)."""
+    from citadel_cli.models.pull import pull_models
+    from citadel_cli.views.models import PullProgress, pull_table
+
+    app = app_context(ctx, json_mode)
+    progress = None if app.json_mode or app.out.verbosity < 0 else PullProgress(app.out.err)
+    results = pull_models(app.config, app.paths, models, all_models=all_models, revision=revision,
+                          dry_run=dry_run, allow_pickle=allow_pickle, offline=offline, deep=deep,
+                          observer=progress)
+    app.out.result(results, pull_table)
 
 
 @models_app.command("verify")

@@ -69,3 +69,38 @@ def pull_table(results) -> Table:  # list[PullResult]
     ]
     cols = ("model", "repo", "revision", "commit", "action", "files", "size", "fetched", "pickle skipped", "folder")
     return table("Pull", cols, rows)
+
+
+class PullProgress:
+    """rich progress on stderr for `models pull`: bytes (with speed) and files, one bar per model."""
+
+    def __init__(self, console) -> None:  # rich.console.Console (stderr)
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                 TransferSpeedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[files]}"),
+                                 console=console)
+        self.task = None
+        self.files = self.done = 0
+
+    def begin(self, key: str, total_bytes: int, done_bytes: int, files: int) -> None:
+        self.files, self.done = files, 0
+        self.progress.start()
+        self.task = self.progress.add_task(key, total=total_bytes, completed=done_bytes, files=f"0/{files} files")
+
+    def advance(self, nbytes: int) -> None:
+        self.progress.advance(self.task, nbytes)
+
+    def file_done(self, path: str) -> None:
+        self.done += 1
+        self.progress.update(self.task, files=f"{self.done}/{self.files} files")
+
+    def end(self) -> None:
+        self.progress.stop()

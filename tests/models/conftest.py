@@ -5,18 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
-
-TINY_KEY = "tiny"
-
-
-def write_config(path: Path, repo: str = "citadel/tiny-llama", revision: str = "main") -> Path:
-    """A config file adding model `tiny` (on a non-reference port) to the reference models."""
-    model = {"repo": repo, "revision": revision, "port": 18999, "context_length": 512,
-             "max_num_batched_tokens": 512, "max_num_seqs": 4, "memory": "2G", "cpus": 1, "p95_ms": 1000,
-             "rpm": 10}
-    path.write_text(yaml.safe_dump({"models": {TINY_KEY: model}}))
-    return path
+from support.clirun import write_config
 
 
 @pytest.fixture
