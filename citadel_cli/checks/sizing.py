@@ -51,8 +51,8 @@ class MemoryNeed(BaseModel):
 
     def breakdown(self) -> str:
         if self.kv_cache < self.min_kv_cache:
-            kv = (f"KV cache {format_size(self.min_kv_cache)} (one full sequence; {self.kv_source} "
-                  f"gives only {format_size(self.kv_cache)})")
+            kv = (f"KV cache {format_size(self.min_kv_cache)} (one full sequence; {self.kv_source}: "
+                  f"only {format_size(self.kv_cache)})")
         else:
             kv = f"KV cache {format_size(self.kv_cache)} ({self.kv_source})"
         weights = f"weights {format_size(self.weights)} ({self.weights_source})"
@@ -133,7 +133,7 @@ def _engine_kv(spec: ModelSpec, weights: int) -> tuple[int, str] | None:
     sizer = getattr(engine, "kv_cache_bytes", None)
     if sizer is None:
         return None
-    source = "kv_cache setting" if spec.kv_cache is not None else "what MemoryMax leaves, per the engine"
+    source = "kv_cache setting" if spec.kv_cache is not None else "sized by the engine from MemoryMax"
     return int(sizer(spec, weights)), source
 
 
