@@ -80,13 +80,16 @@ def _transfer(url: str, partial: Path, size: int, on_bytes: Callable[[int], None
             for chunk in response.iter_bytes(CHUNK):
                 _write(out, chunk, partial)
                 on_bytes(len(chunk))
-            out.flush()
-            os.fsync(out.fileno())
+            _write(out, b"", partial, sync=True)
 
 
-def _write(out, chunk: bytes, partial: Path) -> None:
+def _write(out, chunk: bytes, partial: Path, sync: bool = False) -> None:
+    """Disk errors (a full disk above all) become HostErrors here, never mistaken for network trouble."""
     try:
         out.write(chunk)
+        if sync:
+            out.flush()
+            os.fsync(out.fileno())
     except OSError as exc:
         raise disk_error(exc, partial) from None
 

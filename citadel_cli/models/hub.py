@@ -71,7 +71,7 @@ def transport_errors() -> tuple[type[BaseException], ...]:
     from huggingface_hub.utils import get_session
 
     module = importlib.import_module(type(get_session()).__module__.split(".")[0])
-    return (module.TransportError, OSError)
+    return (module.TransportError,)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from citadel_cli.errors import NotFoundError, UsageError
 from citadel_cli.fsutil import disk_error
 from citadel_cli.models.disk import ensure_free
 from citadel_cli.models.lockfile import lock_directory, model_files, read_lockfile, write_lockfile
-from citadel_cli.models.staging import install_staged, new_staging
+from citadel_cli.models.staging import install_staged, new_staging, pull_lock
 from citadel_cli.paths import Paths
 
 
@@ -33,14 +33,14 @@ def import_model(config: CitadelConfig, paths: Paths, key: str, source: Path, li
     target = paths.model_dir(spec.key)
     if not link:
         ensure_free(paths.models, sum((source / f).stat().st_size for f in files), what=f"importing {key}")
-    stage = new_staging(paths, spec.key)
-    for rel in files:
-        _place(source / rel, stage / rel, link)
-    known = _known_hashes(source, files)
-    lock = lock_directory(stage, repo=spec.repo, revision=spec.revision, commit=None, source="import",
-                          known_sha256=known)
-    write_lockfile(stage, lock)
-    install_staged(stage, target)
+    with pull_lock(paths, spec.key):
+        stage = new_staging(paths, spec.key)
+        for rel in files:
+            _place(source / rel, stage / rel, link)
+        lock = lock_directory(stage, repo=spec.repo, revision=spec.revision, commit=None, source="import",
+                              known_sha256=_known_hashes(source, files))
+        write_lockfile(stage, lock)
+        install_staged(stage, target)
     return Imported(key=spec.key, path=str(target), source_dir=str(source), linked=link, files=len(files),
                     size=lock.total_size)
 

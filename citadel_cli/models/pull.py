@@ -84,7 +84,16 @@ def pull_models(config: CitadelConfig, paths: Paths, keys: list[str] | None, *, 
     names = ", ".join(p.spec.key for p in plans if p.result.to_download)
     if needed:
         ensure_free(paths.models, needed, what=f"pulling {names}")
-    return [_execute(plan, paths, observer or _Silent()) for plan in plans]
+    return [_execute_locked(plan, paths, observer or _Silent()) for plan in plans]
+
+
+def _execute_locked(plan: _Plan, paths: Paths, observer: PullObserver) -> PullResult:
+    from citadel_cli.models.staging import pull_lock
+
+    if plan.result.action == "up to date":
+        return plan.result
+    with pull_lock(paths, plan.spec.key):
+        return _execute(plan, paths, observer)
 
 
 def _specs(config: CitadelConfig, keys: list[str] | None, all_models: bool, revision: str | None) -> list[ModelSpec]:
@@ -170,8 +179,6 @@ def _execute(plan: _Plan, paths: Paths, observer: PullObserver) -> PullResult:
     from citadel_cli.models.staging import install_staged, keep_staging, link_or_copy
 
     result, folder = plan.result, Path(plan.result.path)
-    if result.action == "up to date":
-        return result
     started = time.monotonic()
     stage = keep_staging(paths, plan.spec.key, plan.remote.commit)
     counter = _Counter(observer)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from citadel_cli.errors import HostError
@@ -73,3 +74,18 @@ def _rmtree(path: Path) -> None:
         return
     except OSError as exc:
         raise HostError(f"cannot remove {path}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def pull_lock(paths: Paths, key: str) -> Iterator[None]:
+    """One pull or import of a model at a time: two writers would interleave bytes in one `.partial`."""
+    import fcntl
+
+    lock_file = _mkdir(paths.locks) / f"models-{key}.lock"
+    with open(lock_file, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HostError(f"another pull or import of {key} is running (lock {lock_file})",
+                            hint="wait for it to finish, then run the command again") from None
+        yield  # the kernel drops the lock when the file closes, even if this process dies

@@ -118,3 +118,14 @@ def _flip_byte(path, offset: int = -100) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0xFF
     path.write_bytes(bytes(data))
+
+
+def test_disk_check_counts_the_margin(monkeypatch, tmp_path):
+    from citadel_cli.errors import HostError
+    from citadel_cli.models import disk
+
+    monkeypatch.setattr(disk, "free_bytes", lambda path: disk.SAFETY_MARGIN + 10)
+    disk.ensure_free(tmp_path / "not" / "yet", 10, what="x")
+    with pytest.raises(HostError, match="not enough disk for x"):
+        disk.ensure_free(tmp_path, 11, what="x")
+    assert disk.existing_ancestor(tmp_path / "a" / "b") == tmp_path

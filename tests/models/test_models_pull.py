@@ -215,3 +215,17 @@ def test_offline_uses_only_the_disk(hub, tiny_files, tmp_path):
     offline = env("models", "pull", "tiny", "--offline", "--json")
     assert offline.returncode == 0 and json.loads(offline.stdout)[0]["action"] == "on disk"
     assert len(hub.log) == before
+
+
+def test_a_second_pull_of_the_same_model_is_refused_while_one_runs(hub, tiny_files, tmp_path):
+    import fcntl
+
+    hub.add_repo(REPO, tiny_files)
+    env = Env(tmp_path, hub.url)
+    lock_dir = env.root / "var" / "lib" / "citadel-llm" / "locks"
+    lock_dir.mkdir(parents=True)
+    with open(lock_dir / "models-tiny.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = env("models", "pull", "tiny")
+    assert result.returncode == 1 and "another pull or import of tiny is running" in result.stderr
+    assert not env.folder.exists()
