@@ -25,7 +25,8 @@ class JobContext:
     now: Callable[[], datetime] = utcnow
     # How long one HTTP probe may take: a wedged engine must not stall the cron run.
     http_timeout_s: float = 3.0
-    # Seconds between repeated health probes of one failing engine within a run.
+    # Probes of one failing engine within a run, and the seconds between them.
+    watchdog_probes_per_run: int = 3
     probe_interval_s: float = 2.0
     # How long the watchdog waits for a restarted engine to answer /health again.
     recover_timeout_s: float = 120.0

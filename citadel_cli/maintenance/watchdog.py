@@ -1,9 +1,10 @@
 """Health of every service, and the watchdog: an engine whose /health keeps failing is restarted.
 
 A failure is a probe that times out or answers an error: the process is there but wedged. A refused
-connection is "down" (stopped by an operator, or crashed and left to systemd's Restart=), which the
-watchdog reports but never restarts. Consecutive failures are kept in the state dir between runs, so
-`watchdog_failures` counts across runs as well as across the probes of one run.
+connection is "down" (stopped by an operator, or crashed and left to the backend's Restart=), which
+the watchdog reports but never restarts. Each run probes an engine a few times; consecutive failures
+are kept in the state dir between runs, so `watchdog_failures` may span runs (a limit above the
+probes of one run) and a single slow answer never restarts anything.
 """
 
 from __future__ import annotations
@@ -62,20 +63,20 @@ watchdog_job.job_name = "watchdog"
 
 
 def _watch(ctx: JobContext, svc: ServiceDef, failures: dict[str, int]) -> dict:
-    """Probe until healthy, down, or `watchdog_failures` consecutive failures (then restart)."""
+    """Probe until healthy or down, or until this run's probes are spent; restart at the limit."""
     limit = ctx.config.maintenance.watchdog_failures
-    while True:
+    for attempt in range(ctx.watchdog_probes_per_run):
+        if attempt:
+            time.sleep(ctx.probe_interval_s)  # spacing between probes, so one slow answer is not a "wedge"
         probe = probe_health(svc.base_url, ctx.http_timeout_s)
-        if probe.outcome is Probe.ok:
-            failures[svc.name] = 0
-            return {"action": "none", "probe": probe.outcome.value}
-        if probe.outcome is Probe.down:
-            failures[svc.name] = 0  # not wedged: nothing to count towards a restart
+        if probe.outcome in (Probe.ok, Probe.down):
+            failures[svc.name] = 0  # healthy, or not wedged: nothing counts towards a restart
             return {"action": "none", "probe": probe.outcome.value, "detail": probe.detail}
         failures[svc.name] = failures.get(svc.name, 0) + 1
         if failures[svc.name] >= limit:
             return _restart(ctx, svc, failures, probe)
-        time.sleep(ctx.probe_interval_s)  # spacing between probes, so one slow answer is not a "wedge"
+    return {"action": "none", "probe": probe.outcome.value, "detail": probe.detail,
+            "failed_probes": failures[svc.name], "restart_at": limit}
 
 
 def _restart(ctx: JobContext, svc: ServiceDef, failures: dict[str, int], probe: ProbeResult) -> dict:
@@ -99,11 +100,15 @@ def _wait_healthy(ctx: JobContext, svc: ServiceDef) -> bool:
 def _summarise(outcomes: dict[str, dict]) -> JobResult:
     restarted = [n for n, o in outcomes.items() if o["action"] == "restarted"]
     unrecovered = [n for n in restarted if not outcomes[n]["healthy_after_restart"]]
+    failing = [f"{n} ({o['failed_probes']}/{o['restart_at']} failed probes)" for n, o in outcomes.items()
+               if o["action"] == "none" and "failed_probes" in o]
     down = [n for n, o in outcomes.items() if o.get("probe") == Probe.down.value]
     if unrecovered:
         status, summary = Status.fail, f"restarted {', '.join(restarted)}; still unhealthy: {', '.join(unrecovered)}"
     elif restarted:
         status, summary = Status.warn, f"restarted {', '.join(restarted)} (wedged); healthy again"
+    elif failing:
+        status, summary = Status.warn, f"failing /health, restart when it goes on: {', '.join(failing)}"
     else:
         status, summary = Status.ok, f"{len(outcomes)} engines watched, none wedged"
     if down:
