@@ -16,6 +16,7 @@ from citadel_cli.commands import check as check_cmd
 from citadel_cli.commands import completions, config
 from citadel_cli.commands import engine as engine_cmd
 from citadel_cli.commands import gateway as gateway_cmd
+from citadel_cli.commands import install as install_cmd
 from citadel_cli.commands import keys as keys_cmd
 from citadel_cli.commands import lifecycle as lifecycle_cmd
 from citadel_cli.commands import maintenance as maintenance_cmd
@@ -74,7 +75,7 @@ def root(
                          verbosity=-1 if quiet else verbose, debug=debug)
 
 
-for group in (config, check_cmd, models_cmd, bench_cmd, engine_cmd, gateway_cmd, keys_cmd, lifecycle_cmd,
+for group in (config, install_cmd, check_cmd, models_cmd, bench_cmd, engine_cmd, gateway_cmd, keys_cmd, lifecycle_cmd,
               maintenance_cmd, completions):
     group.register(app)
 

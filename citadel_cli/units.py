@@ -47,7 +47,7 @@ _ESCAPE_KEEP = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR
 _INSTANCE = re.compile(r"^[A-Za-z0-9:_.-]{1,200}$")
 
 
-def _unsafe(field: str, value: object, why: str) -> ConfigError:
+def unsafe_value(field: str, value: object, why: str) -> ConfigError:
     return ConfigError(f"{field}: {value!r} cannot go into a systemd unit: {why}",
                        hint=f"change {field} in the config file, then rerun `citadel-llm install`")
 
@@ -94,14 +94,14 @@ def instance_name(field: str, key: str) -> str:
     """
     _plain_text(field, key)
     if not _INSTANCE.match(key) or key.startswith("."):
-        raise _unsafe(field, key, f"a model key must be usable as a unit instance name as written "
+        raise unsafe_value(field, key, f"a model key must be usable as a unit instance name as written "
                       f"(systemd would need {systemd_escape(key)!r}); use [a-z0-9._-]")
     return key
 
 
 def _plain_text(field: str, value: str) -> str:
     if _CONTROL.search(value):
-        raise _unsafe(field, value, "control characters (newline, CR, NUL, tab …) would start new directives")
+        raise unsafe_value(field, value, "control characters (newline, CR, NUL, tab …) would start new directives")
     return value
 
 
@@ -109,12 +109,12 @@ def unit_path(field: str, path: Path | str) -> str:
     """An absolute path that goes into a directive as one bare word."""
     text = _plain_text(field, str(path))
     if not text.startswith("/"):
-        raise _unsafe(field, text, "it must be an absolute path")
+        raise unsafe_value(field, text, "it must be an absolute path")
     match = _PATH_FORBIDDEN.search(text)
     if match:
         what = "'%' starts a systemd specifier" if match.group() == "%" else \
             f"{match.group()!r} (whitespace, quotes, backslash, '$' or ';') would break the directive's quoting"
-        raise _unsafe(field, text, what)
+        raise unsafe_value(field, text, what)
     return text
 
 
@@ -122,7 +122,7 @@ def identifier(field: str, value: str) -> str:
     """A user or group name."""
     _plain_text(field, value)
     if not _IDENT.match(value):
-        raise _unsafe(field, value, "a user or group name is lowercase letters, digits, '_' or '-' (≤ 32)")
+        raise unsafe_value(field, value, "a user or group name is lowercase letters, digits, '_' or '-' (≤ 32)")
     return value
 
 
@@ -130,7 +130,7 @@ def calendar(field: str, value: str) -> str:
     """A systemd OnCalendar= expression (its characters; `systemd-analyze calendar` checks meaning)."""
     _plain_text(field, value)
     if not value.strip() or not _CALENDAR.match(value):
-        raise _unsafe(field, value, "an OnCalendar expression uses letters, digits, spaces and *:,./~+-")
+        raise unsafe_value(field, value, "an OnCalendar expression uses letters, digits, spaces and *:,./~+-")
     return value.strip()
 
 
@@ -147,10 +147,10 @@ def ip_allow(field: str, networks: Sequence[str]) -> str:
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
-            raise _unsafe(field, entry, "not an address, a prefix like 10.0.0.0/8, or one of "
+            raise unsafe_value(field, entry, "not an address, a prefix like 10.0.0.0/8, or one of "
                           + ", ".join(sorted(_IP_SYMBOLS | {"any"}))) from None
     if not networks:
-        raise _unsafe(field, networks, "an empty list would cut the gateway off; use 'any' to lift it")
+        raise unsafe_value(field, networks, "an empty list would cut the gateway off; use 'any' to lift it")
     return " ".join(networks)
 
 
@@ -167,7 +167,7 @@ def exec_word(field: str, word: str) -> str:
 def exec_line(field: str, argv: Sequence[str], key: str | None = None) -> str:
     """An ExecStart= command line; argv items equal to `key` become the instance specifier `%i`."""
     if not argv or not str(argv[0]).startswith("/"):
-        raise _unsafe(field, argv[0] if argv else "", "the program must be an absolute path")
+        raise unsafe_value(field, argv[0] if argv else "", "the program must be an absolute path")
     words = [unit_path(field, argv[0])]
     words += [INSTANCE if key is not None and item == key else exec_word(field, item) for item in argv[1:]]
     return " ".join(words)
@@ -176,7 +176,7 @@ def exec_line(field: str, argv: Sequence[str], key: str | None = None) -> str:
 def env_line(field: str, name: str, value: str) -> str:
     """NAME=VALUE for an EnvironmentFile=, double-quoted (systemd's parser) when not plain."""
     if not _ENV_NAME.match(name):
-        raise _unsafe(field, name, "an environment variable name is letters, digits and '_'")
+        raise unsafe_value(field, name, "an environment variable name is letters, digits and '_'")
     _plain_text(f"{field}.{name}", value)
     if value and _EXEC_PLAIN.match(value):
         return f"{name}={value}"
@@ -196,15 +196,15 @@ def _templates():  # -> jinja2.Environment; imported here so the CLI's --help ne
                        keep_trailing_newline=True, autoescape=False)
 
 
-def _render(name: str, **context: object) -> str:
-    return _templates().get_template(name).render(**context)
+def render_template(template: str, **context: object) -> str:
+    return _templates().get_template(template).render(**context)
 
 
 def _host(paths: Paths, path: Path) -> Path:
     return paths.host_path(path)
 
 
-def _sandbox(config: CitadelConfig, paths: Paths, writable: Sequence[Path], **switches: object) -> dict[str, object]:
+def sandbox(config: CitadelConfig, paths: Paths, writable: Sequence[Path], **switches: object) -> dict[str, object]:
     """Values of units/_hardening.j2: who runs the service and the only paths it may write."""
     rw = " ".join(unit_path("paths", _host(paths, p)) for p in writable)
     return {
@@ -240,12 +240,12 @@ def engine_template(config: CitadelConfig, paths: Paths) -> str:
         start = _cli_line(config, paths, "service.python", "engine", "run") + " " + INSTANCE
     ready = math.ceil(config.service.ready_timeout_s)
     env_file = unit_path("paths.etc_dir", _host(paths, paths.env_dir)) + f"/{INSTANCE}.env"
-    return _render(
+    return render_template(
         ENGINE_TEMPLATE, env_file=env_file, exec_start=start,
         exec_check=_cli_line(config, paths, "service.python", "check", "--pre-start") + f" {INSTANCE}",
         exec_ready=_cli_line(config, paths, "service.python", "wait-ready") + f" {INSTANCE} --timeout {ready}",
         start_timeout_s=ready + START_MARGIN_S, **_restart(config),
-        **_sandbox(config, paths, [paths.state, paths.logs], ip_allow="localhost" if _localhost_only(config) else ""),
+        **sandbox(config, paths, [paths.state, paths.logs], ip_allow="localhost" if _localhost_only(config) else ""),
     )
 
 
@@ -261,14 +261,14 @@ def uses_gpu(spec: ModelSpec) -> bool:
 
 def _limits(field: str, memory: int, cpus: int) -> dict[str, str]:
     if memory <= 0 or cpus <= 0:
-        raise _unsafe(field, (memory, cpus), "memory and cpus must be positive")
+        raise unsafe_value(field, (memory, cpus), "memory and cpus must be positive")
     return {"memory_max": str(memory), "cpu_quota": f"{cpus * 100}%"}
 
 
 def engine_dropin(service: ServiceDef, spec: ModelSpec) -> str:
     """citadel-llm@KEY.service.d/limits.conf: the per-model limits a template cannot hold."""
     key = instance_name(f"models.{spec.key}.key", service.name)
-    return _render("citadel-llm-limits.conf", key=key, private_devices=not uses_gpu(spec),
+    return render_template("citadel-llm-limits.conf", key=key, private_devices=not uses_gpu(spec),
                    **_limits(f"models.{key}", service.memory, service.cpus))
 
 
@@ -277,19 +277,19 @@ def gateway_unit(config: CitadelConfig, paths: Paths) -> str:
     engines = [engine_service(spec, config, paths).unit for spec in config.enabled_models()]
     for spec in config.enabled_models():
         instance_name(f"models.{spec.key}.key", spec.key)
-    return _render(
+    return render_template(
         "citadel-llm-gateway.service", engine_units=engines,
         env_file=unit_path("paths.etc_dir", _host(paths, service.env_file)),
         exec_start=exec_line("service.python", service.argv), **_restart(config),
         **_limits("gateway", service.memory, service.cpus),
-        **_sandbox(config, paths, [paths.state, paths.logs], memory_deny_write_execute=True, deny_resources=True,
+        **sandbox(config, paths, [paths.state, paths.logs], memory_deny_write_execute=True, deny_resources=True,
                          ip_allow=ip_allow("gateway.allowed_networks", config.gateway.allowed_networks)),
     )
 
 
 def target_unit(config: CitadelConfig, paths: Paths) -> str:
     units = [engine_service(spec, config, paths).unit for spec in config.enabled_models()]
-    return _render("citadel-llm.target", units=[*units, GATEWAY_UNIT])
+    return render_template("citadel-llm.target", units=[*units, GATEWAY_UNIT])
 
 
 def render_units(config: CitadelConfig, paths: Paths) -> dict[Path, str]:
