@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,6 +10,13 @@ import typer
 from citadel_cli.context import AppContext, app_context
 from citadel_cli.maintenance.models import Routine
 from citadel_cli.options import JsonOpt
+
+
+class ScheduleAction(StrEnum):
+    install = "install"
+    show = "show"
+    remove = "remove"
+
 
 maintenance_app = typer.Typer(help="Daily, weekly and monthly routines for cron or systemd timers.",
                               no_args_is_help=True)
@@ -71,3 +79,20 @@ def history(
 
     app = app_context(ctx, json_mode)
     app.out.result(read_history(_job_context(app), routine and routine.value, limit), history_table)
+
+
+@maintenance_app.command("schedule")
+def schedule(
+    ctx: typer.Context,
+    action: Annotated[ScheduleAction, typer.Argument(help="install, show or remove.")] = ScheduleAction.show,
+    cron: Annotated[bool, typer.Option("--cron", help="The /etc/cron.d file instead of systemd timers.")] = False,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Install, show or remove the schedule: systemd timers by default, or the cron file."""
+    from citadel_cli.maintenance import schedule as sched
+    from citadel_cli.views.maintenance import schedule_table
+
+    app = app_context(ctx, json_mode)
+    do = {ScheduleAction.install: sched.install_schedule, ScheduleAction.show: sched.show_schedule,
+          ScheduleAction.remove: sched.remove_schedule}[action]
+    app.out.result(do(app.config, app.paths, app.runner, cron), schedule_table)
