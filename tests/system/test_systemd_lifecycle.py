@@ -131,8 +131,10 @@ def test_target_start_chat_kill_restart(box, deployment):
     poll(lambda: show(box, "citadel-llm@beta.service")["MainPID"] not in ("0", victim), what="beta restarted")
     poll(lambda: chat(ports["gateway"], "beta"), deadline_s=30, what="the gateway serves beta again")
     print(f"kill -9 -> the gateway serves beta again: {time.monotonic() - killed:.1f} s")
-    beta = poll(lambda: (s := statuses(box)["beta"])["ready"] and s, what="status shows beta ready")
-    assert beta["restarts"] == 1 and beta["state"] == "active" and beta["backend"] == "systemd"
+    # active once its ExecStartPost= (wait-ready) passed, which may lag the gateway's own health check
+    beta = poll(lambda: (s := statuses(box)["beta"])["ready"] and s["state"] == "active" and s,
+                what="status shows beta active and ready")
+    assert beta["restarts"] == 1 and beta["backend"] == "systemd" and beta["pid"]
 
 
 def test_pre_start_check_failure_leaves_unit_failed_with_message(box, deployment):
