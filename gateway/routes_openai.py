@@ -15,8 +15,9 @@ from gateway.routes_status import gateway_state
 
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["message", "type"],
+    # vLLM sends an integer code, OpenAI a string: both are passed through.
     "properties": {"message": {"type": "string"}, "type": {"type": "string"},
-                   "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}}}}}
+                   "param": {"type": ["string", "null"]}, "code": {"type": ["string", "integer", "null"]}}}}}
 _MESSAGE = {"type": "object", "required": ["role", "content"], "properties": {
     "role": {"type": "string", "enum": ["system", "user", "assistant"]}, "content": {"type": "string"}}}
 _COMMON = {"model": {"type": "string"}, "max_tokens": {"type": "integer", "minimum": 1, "maximum": 64},
@@ -56,7 +57,9 @@ async def list_models(request: Request) -> dict[str, Any]:
 def _openapi(kind: str, stream: bool) -> dict[str, Any]:
     content: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
     if stream:
-        content["text/event-stream"] = {"schema": {"type": "string"}}
+        # Schemathesis (and OpenAPI 3.2) read this as the schema of one server-sent event.
+        content["text/event-stream"] = {"schema": {"type": "object", "properties": {
+            "data": {"type": "string"}, "event": {"type": "string"}}}}
     errors = {str(code): {"description": text, "content": {"application/json": {"schema": _ERROR}}}
               for code, text in ((400, "Malformed request."), (401, "Missing or invalid API key."),
                                  (404, "Unknown model."), (413, "Body too large."),
