@@ -95,7 +95,7 @@ def instance_name(field: str, key: str) -> str:
     _plain_text(field, key)
     if not _INSTANCE.match(key) or key.startswith("."):
         raise unsafe_value(field, key, f"a model key must be usable as a unit instance name as written "
-                      f"(systemd would need {systemd_escape(key)!r}); use [a-z0-9._-]")
+                      f"(systemd would need {systemd_escape(key)}); use [a-z0-9._-]")
     return key
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from citadel_cli.errors import NotFoundError
 from citadel_cli.host.runner import Runner
+from citadel_cli.install.files import desired_dirs
 from citadel_cli.install.manifest import Manifest, load_manifest, manifest_path, sha256
 from citadel_cli.install.plan import Step, systemd_running
 from citadel_cli.install.schedule import timer_name
@@ -54,7 +55,7 @@ def plan_uninstall(paths: Paths, purge: bool = False) -> UninstallPlan:
     remove += [_removal(paths, p, "tree") for p in _trees(paths, manifest, purge) if p.exists()]
     remove.append(_removal(paths, manifest_path(paths), "file"))
     # Deepest first, so a parent is tried after its children.
-    for path in sorted(manifest.staged_dirs(paths), key=lambda p: len(p.parts), reverse=True):
+    for path in sorted(_our_dirs(paths, manifest), key=lambda p: len(p.parts), reverse=True):
         remove.append(_removal(paths, path, "dir"))
     return UninstallPlan(root=paths.root, purge=purge, remove=remove, keep=keep, steps=_steps(paths))
 
@@ -77,9 +78,16 @@ def _files(paths: Paths, manifest: Manifest, purge: bool) -> tuple[list[Removal]
     return remove, keep
 
 
+def _our_dirs(paths: Paths, manifest: Manifest) -> set[Path]:
+    """What the manifest recorded, plus citadel's own directories (an earlier uninstall may have kept
+    them for the models inside, so a reinstall found them already there)."""
+    own = {d.path for d in desired_dirs(paths) if not d.system and d.path.is_dir()}
+    return set(manifest.staged_dirs(paths)) | own
+
+
 def _trees(paths: Paths, manifest: Manifest, purge: bool) -> list[Path]:
     """Directories whose whole content is ours to delete: runtime state always, data with --purge."""
-    ours = set(manifest.staged_dirs(paths))
+    ours = _our_dirs(paths, manifest)
     runtime = [paths.logs, paths.run, paths.locks, paths.state / "cache"]
     trees = [p for p in runtime if p in ours]
     if manifest.venv:

@@ -6,6 +6,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 
 from citadel_cli.install.apply import InstallResult
+from citadel_cli.install.files import Owner
 from citadel_cli.install.plan import Action, InstallPlan
 from citadel_cli.install.uninstall import UninstallPlan, UninstallResult
 from citadel_cli.render import table
@@ -17,12 +18,17 @@ def _action(action: Action) -> str:
     return f"[{_STYLE[action]}]{action.value}[/]"
 
 
+def _owner(plan: InstallPlan, owner: Owner) -> str:
+    return {Owner.root: "root:root", Owner.service: f"{plan.user}:{plan.group}",
+            Owner.group: f"root:{plan.group}"}[owner]
+
+
 def plan_view(plan: InstallPlan) -> list:
     where = f"staged under {plan.root}" if plan.staging else "this host"
     out: list = [f"Install plan for {where} (services run as {plan.user}:{plan.group})"]
-    rows = [(_action(d.action), "dir", escape(str(d.host_path)), d.mode, d.owner.value, "") for d in plan.dirs]
+    rows = [(_action(d.action), "dir", escape(str(d.host_path)), d.mode, _owner(plan, d.owner), "") for d in plan.dirs]
     rows += [(_action(f.action), f.kind.value if f.kind else "", escape(str(f.host_path)), f.mode,
-              f.owner.value, escape(f.note or "")) for f in plan.files]
+              _owner(plan, f.owner) if f.mode else "", escape(f.note or "")) for f in plan.files]
     out.append(table("Files", ("action", "kind", "path", "mode", "owner", "note"), rows))
     steps = [("user", plan.user_step.action, escape(plan.user_step.detail))]
     steps += [(s.name, s.action, escape(s.detail)) for s in plan.steps]
