@@ -52,9 +52,18 @@ def profile_defaults(profile: Profile, environ: Mapping[str, str]) -> dict[str, 
             "state_dir": str(base / "state"), "systemd_dir": str(base / "systemd"),
             "cron_dir": str(base / "cron.d"), "logrotate_dir": str(base / "logrotate.d"),
         },
-        "service": {"backend": "supervisor", "ready_timeout_s": 300},
+        # Services run as whoever deploys: no system user to create, no root needed.
+        "service": {"backend": "supervisor", "ready_timeout_s": 300, **_current_user()},
         "gateway": {"host": "127.0.0.1", "auth": False},
     }
+
+
+def _current_user() -> dict[str, str]:
+    import grp
+    import pwd
+
+    entry = pwd.getpwuid(os.getuid())
+    return {"user": entry.pw_name, "group": grp.getgrgid(entry.pw_gid).gr_name}
 
 
 def find_config_file(explicit: Path | None, root: Path, environ: Mapping[str, str]) -> Path | None:
