@@ -11,6 +11,7 @@ from citadel_cli.maintenance.runner import load_reports
 
 WINDOW_DAYS = 31
 FULL_SOON_DAYS = 30  # a disk projected full within this is a warning
+MIN_SPAN_DAYS = 3  # a line through a few hours of samples projects noise, not a trend
 
 
 def _job(report: RunReport, name: str) -> dict:
@@ -54,9 +55,11 @@ def trend(points: list[tuple[float, float]]) -> dict:
 def capacity_job(ctx: JobContext) -> JobResult:
     since = ctx.now() - timedelta(days=WINDOW_DAYS)
     reports = [r for r in load_reports(ctx.reports_dir, "daily") if r.started >= since and not r.already_running]
-    if len(reports) < 2:
+    span = (reports[-1].started - reports[0].started).total_seconds() / 86400 if reports else 0.0
+    if len(reports) < 2 or span < MIN_SPAN_DAYS:
         return JobResult(name="capacity", status=Status.skip,
-                         summary=f"{len(reports)} daily reports in {WINDOW_DAYS} days; trends need two or more")
+                         summary=f"{len(reports)} daily reports over {span:.1f} days; trends need "
+                         f"{MIN_SPAN_DAYS} days or more", details={"reports": len(reports)})
     trends = {name: trend(points) for name, points in series(reports).items()}
     full_soon = []
     for name, t in trends.items():
