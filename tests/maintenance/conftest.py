@@ -17,12 +17,22 @@ MODEL = {"repo": "sim/sim", "context_length": 2048, "max_num_batched_tokens": 51
 REFERENCE = ("mixtral-8x7b", "hermes-2", "openchat-3.5", "phi-3-mini")
 
 
+def two_free_ports() -> tuple[int, int]:
+    """Two distinct free ports (two calls of free_port may hand back the same one)."""
+    first = free_port()
+    second = free_port()
+    while second == first:
+        second = free_port()
+    return first, second
+
+
 def write_config(tmp_path: Path, **extra) -> Path:
+    engine_port, gateway_port = two_free_ports()
     doc = {
         "profile": "local",
         "service": {"backend": "supervisor", "ready_timeout_s": 60, "stop_timeout_s": 5},
-        "models": {**dict.fromkeys(REFERENCE), "tiny": {**MODEL, "port": free_port()}},
-        "gateway": {"port": free_port(), "default_model": "tiny", "auth": False},
+        "models": {**dict.fromkeys(REFERENCE), "tiny": {**MODEL, "port": engine_port}},
+        "gateway": {"port": gateway_port, "default_model": "tiny", "auth": False},
         **extra,
     }
     path = tmp_path / "citadel.yaml"
