@@ -74,7 +74,7 @@ def find_config_file(explicit: Path | None, root: Path, environ: Mapping[str, st
         if not explicit.is_file():
             raise ConfigError(f"config file {explicit} does not exist",
                               hint="create one with `citadel-llm config init`")
-        return explicit
+        return explicit.absolute()  # services started from other directories are handed this path
     for candidate in (under(root, SYSTEM_CONFIG), local_state_dir(environ) / "etc" / CONFIG_FILE_NAME):
         if candidate.is_file():
             return candidate

@@ -47,6 +47,9 @@ def disk_error(exc: OSError, path: Path) -> HostError:
     if exc.errno == errno.ENOSPC:
         return HostError(f"no space left on the device holding {path.parent}",
                          hint="free disk space (`citadel-llm maintenance weekly` prunes logs), then retry")
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return HostError(f"{path} is in the way: {exc.strerror}",
+                         hint="move it aside (a directory belongs there), then run the command again")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return HostError(f"cannot write {path}: {exc.strerror}",
                          hint="run as root, or pass --root/--profile local to write elsewhere")

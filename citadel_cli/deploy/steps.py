@@ -83,6 +83,8 @@ def check(dep: Deployment) -> str:
 
     report = run_checks(dep.config, dep.paths, dep.specs, source=dep.app.loaded.source)
     failures = report.failures()
+    if dep.dry_run:  # the install step of a real run creates the directories these complain about
+        failures = [f for f in failures if not f.id.startswith("dirs.")]
     if failures:
         first = failures[0]
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
@@ -105,12 +107,21 @@ def start(dep: Deployment) -> str:
             dep.models[outcome.name] = dep.models[outcome.name].model_copy(update={
                 "state": "ready" if outcome.ok else "failed", "load_s": outcome.seconds, "error": outcome.error})
     if not result.ok:
+        _stop_failed(dep, manager, [f.name for f in result.failures])
         first = result.failures[0]
         tail = ("; last log lines: " + " | ".join(first.log_tail[-3:])) if first.log_tail else ""
         raise StepFailed("start", f"{first.error or first.unit + ' failed'}{tail}",
                          f"see `citadel-llm logs {first.name}`; fix it, then run the same deploy again")
     ready = sum(o.ok for o in result.services)
     return f"{ready} service(s) ready ({result.backend})"
+
+
+def _stop_failed(dep: Deployment, manager, names: list[str]) -> None:  # noqa: ANN001 - a ServiceManager
+    """A service that failed to come up is stopped, not left crash-looping on the old settings, so the
+    next deploy (after the fix) starts it fresh."""
+    from citadel_cli.services import resolve_targets
+
+    manager.stop(resolve_targets(dep.config, dep.paths, names), dep.config.service.stop_timeout_s)
 
 
 def probe(dep: Deployment) -> str:

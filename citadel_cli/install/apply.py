@@ -33,10 +33,16 @@ def apply_install(plan: InstallPlan, runner: Runner, paths: Paths) -> InstallRes
         ensure_user(plan.user_step, runner)
     owners = _owner_ids(plan)
     manifest = load_manifest(paths)
-    for item in plan.dirs:
-        _apply_dir(item, owners, manifest)
-    for item in plan.files:
-        _apply_file(item, owners, manifest)
+    try:
+        for item in plan.dirs:
+            _apply_dir(item, owners, manifest)
+        for item in plan.files:
+            _apply_file(item, owners, manifest)
+    except OSError as exc:
+        from citadel_cli.fsutil import disk_error
+
+        save_manifest(paths, manifest)  # what was made so far stays known to uninstall
+        raise disk_error(exc, Path(exc.filename or plan.root)) from None
     save_manifest(paths, manifest)
     steps = [_run_step(step, plan, runner, paths, manifest) for step in plan.steps]
     save_manifest(paths, manifest)
