@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from citadel_cli.checks.base import CheckEnv
 from citadel_cli.checks.findings import Finding, fail, ok, warn
-from citadel_cli.config import ModelSpec
+from citadel_cli.config import EngineKind, ModelSpec
 
 AVX512 = ("avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16")
 
@@ -25,6 +25,8 @@ def check_cpu_features(env: CheckEnv) -> Finding:
 
 def check_cores(env: CheckEnv, spec: ModelSpec) -> Finding:
     cores = env.facts.cores()
+    if spec.engine is EngineKind.sim:  # one event loop, no OpenMP threads: the budget is moot
+        return ok("cpu.cores", "simulator engine: no core budget needed", spec.key)
     if spec.cpus <= cores:
         return ok("cpu.cores", f"budget {spec.cpus} cores, host gives {cores}", spec.key)
     return warn("cpu.cores", f"budget {spec.cpus} cores but this host gives {cores}: its OpenMP threads "
@@ -33,6 +35,7 @@ def check_cores(env: CheckEnv, spec: ModelSpec) -> Finding:
 
 
 def check_cores_total(env: CheckEnv, specs: list[ModelSpec]) -> Finding | None:
+    specs = [s for s in specs if s.engine is not EngineKind.sim]
     if len(specs) < 2:
         return None
     cores = env.facts.cores()
