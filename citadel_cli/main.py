@@ -15,6 +15,7 @@ from citadel_cli.commands import bench as bench_cmd
 from citadel_cli.commands import check as check_cmd
 from citadel_cli.commands import completions, config
 from citadel_cli.commands import deploy as deploy_cmd
+from citadel_cli.commands import diagnose as diagnose_cmd
 from citadel_cli.commands import engine as engine_cmd
 from citadel_cli.commands import gateway as gateway_cmd
 from citadel_cli.commands import install as install_cmd
@@ -76,7 +77,7 @@ def root(
                          verbosity=-1 if quiet else verbose, debug=debug)
 
 
-for group in (deploy_cmd, config, install_cmd, check_cmd, models_cmd, bench_cmd, engine_cmd, gateway_cmd, keys_cmd, lifecycle_cmd,
+for group in (deploy_cmd, config, install_cmd, check_cmd, diagnose_cmd, models_cmd, bench_cmd, engine_cmd, gateway_cmd, keys_cmd, lifecycle_cmd,
               maintenance_cmd, completions):
     group.register(app)
 
