@@ -48,6 +48,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Runs after the server stopped accepting and in-flight requests finished (or the
         # drain timeout passed): nothing uses the client any more.
         state.draining = True
+        state.access.flush()
         health.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await health

@@ -9,7 +9,6 @@ whole hop through a fast backend.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
@@ -31,7 +30,6 @@ class Proxy:
 
     def __init__(self, state: GatewayState) -> None:
         self.state = state
-        self.log = logging.getLogger("gateway.access")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started = time.perf_counter()
@@ -102,7 +100,8 @@ class Proxy:
         self.state.metrics.observe(ex.model or "unknown", ex.endpoint, ex.status, elapsed)
         if ex.tokens:
             self.state.metrics.add_tokens(ex.model, ex.tokens)
-        if self.state.settings.access_log and self.log.isEnabledFor(logging.INFO):
+        access = self.state.access
+        if access.wanted():
             client = scope.get("client")
             line = {"request_id": ex.request_id, "method": "POST", "path": scope["path"],
                     "model": ex.model, "status": ex.status, "duration_ms": round(elapsed * 1000, 2),
@@ -112,7 +111,7 @@ class Proxy:
                 line["ttfb_ms"] = round(ex.ttfb * 1000, 2)
             if ex.error:
                 line["error"] = ex.error
-            self.log.info(orjson.dumps(line).decode())
+            access.write(line)
 
 
 def _wanted_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway.accesslog import AccessLog
 from gateway.auth import Authenticator
 from gateway.limits import Concurrency, RateLimiter
 from gateway.metrics import Metrics
@@ -21,6 +22,7 @@ class GatewayState:
     concurrency: Concurrency
     rate: RateLimiter
     metrics: Metrics
+    access: AccessLog
     draining: bool = False
     tasks: list = field(default_factory=list)
 
@@ -35,4 +37,5 @@ class GatewayState:
             concurrency=Concurrency(settings.max_concurrent, settings.per_model_concurrent),
             rate=RateLimiter(settings.rate_limit_rpm, settings.rate_limit_burst),
             metrics=Metrics(),
+            access=AccessLog(settings.access_log),
         )

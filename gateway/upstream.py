@@ -148,12 +148,19 @@ class Connection(asyncio.Protocol):
                 raise self.error
             self.body_waiter = self.loop.create_future()
             await self.body_waiter
-        chunk = self.chunks.popleft()
+        # Everything that arrived so far goes out as one piece: a backend that writes many small
+        # SSE events in one burst costs one client write instead of one per event.
+        chunk = self.chunks.popleft() if len(self.chunks) == 1 else b"".join(self._drain_chunks())
         self.buffered -= len(chunk)
         if self.paused and self.buffered < _MAX_BUFFER // 2 and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
         return chunk
+
+    def _drain_chunks(self) -> list[bytes]:
+        parts = list(self.chunks)
+        self.chunks.clear()
+        return parts
 
     def finish(self) -> None:
         """Done with this response: back to the pool when the exchange ended cleanly."""
