@@ -40,10 +40,12 @@ class Launch(BaseModel):
     device: Device  # resolved: cpu or gpu (sim reports cpu)
     argv: list[str]
     env: dict[str, str]
+    unset: list[str] = []  # inherited variables removed before exec (they would override argv)
 
     def command_line(self) -> str:
-        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(self.env.items()))
-        return f"{env} {shlex.join(self.argv)}".strip()
+        unset = "".join(f"-u {k} " for k in self.unset)
+        env = unset + " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(self.env.items()))
+        return f"env {env} {shlex.join(self.argv)}"
 
 
 def gpu_visible(environ: Mapping[str, str] | None = None, dev: Path = Path("/dev")) -> bool:
@@ -112,14 +114,16 @@ def build_launch(spec: ModelSpec, config: CitadelConfig, paths: Paths, *, gpu: b
     device = resolve_device(spec, gpu)
     argv = [sys.executable, "-m", "citadel_cli.vllm_launch", *_server_args(spec, paths)]
     env = {**OFFLINE_ENV, "VLLM_CACHE_ROOT": str(paths.state / "cache" / "vllm")}
+    unset: list[str] = []
     if device is Device.gpu:
         argv += ["--tensor-parallel-size", str(spec.tensor_parallel_size),
                  "--gpu-memory-utilization", str(spec.gpu_memory_utilization)]
     else:
-        cpu_args, cpu_env = _cpu_settings(spec, config, paths, host_cpus or os.cpu_count() or 1)
+        cpu_args, cpu_env, unset = _cpu_settings(spec, config, paths, host_cpus or os.cpu_count() or 1)
         argv += cpu_args
         env |= cpu_env
-    return Launch(key=spec.key, engine=spec.engine, device=device, argv=[*argv, *spec.extra_args], env=env)
+    return Launch(key=spec.key, engine=spec.engine, device=device, argv=[*argv, *spec.extra_args], env=env,
+                  unset=unset)
 
 
 def _server_args(spec: ModelSpec, paths: Paths) -> list[str]:
@@ -137,7 +141,7 @@ def _server_args(spec: ModelSpec, paths: Paths) -> list[str]:
 
 
 def _cpu_settings(spec: ModelSpec, config: CitadelConfig, paths: Paths,
-                  host_cpus: int) -> tuple[list[str], dict[str, str]]:
+                  host_cpus: int) -> tuple[list[str], dict[str, str], list[str]]:
     # Eager mode: without it every start compiles C++ for 60-100 s (measured); no gain on CPU here.
     args = ["--enforce-eager"]
     env = {
@@ -147,12 +151,10 @@ def _cpu_settings(spec: ModelSpec, config: CitadelConfig, paths: Paths,
     kv = kv_cache_bytes(spec, weights_bytes(weights_path(spec, paths)))
     if kv % GIB == 0:
         env["VLLM_CPU_KVCACHE_SPACE"] = str(kv // GIB)
-    else:
-        # The variable takes whole GiB and silently overrides the flag: blank it (an inherited
-        # value would win) and pass the exact size.
-        env["VLLM_CPU_KVCACHE_SPACE"] = ""
-        args += ["--kv-cache-memory-bytes", str(kv)]
-    return args, env
+        return args, env, []
+    # The variable takes whole GiB and silently overrides the flag: pass the exact size and drop
+    # any inherited value (an empty one is no way out: vLLM's workers die parsing it as int).
+    return [*args, "--kv-cache-memory-bytes", str(kv)], env, ["VLLM_CPU_KVCACHE_SPACE"]
 
 
 def sim_argv(spec: ModelSpec) -> list[str]:
@@ -181,4 +183,5 @@ def exec_launch(launch: Launch) -> None:
     """Replace this process with the server: systemd then supervises vLLM itself, signals included."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execvpe(launch.argv[0], launch.argv, {**os.environ, **launch.env})
+    inherited = {k: v for k, v in os.environ.items() if k not in launch.unset}
+    os.execvpe(launch.argv[0], launch.argv, {**inherited, **launch.env})
