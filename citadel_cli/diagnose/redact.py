@@ -38,10 +38,11 @@ class Redactor:
         self.literals = sorted({s for s in literals if len(s) >= 6}, key=len, reverse=True)
 
     def text(self, value: str) -> str:
-        for literal in self.literals:
-            value = value.replace(literal, MASK)
+        # Patterns first: a literal masked inside a key (its id) would hide the key's shape from them.
         for pattern, replacement in PATTERNS:
             value = pattern.sub(replacement, value)
+        for literal in self.literals:
+            value = value.replace(literal, MASK)
         return value
 
     def data(self, value: Any) -> Any:
