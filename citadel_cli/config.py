@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -201,6 +201,43 @@ class ServiceSpec(Strict):
                                 "(default: the engine venv's python when it exists, else this one).")
 
 
+class HostSpec(Strict):
+    """One server of a fleet (`citadel-llm fleet`): how to reach it over SSH and which models it runs."""
+
+    name: str = Field(description="Inventory name of the host (unique).")
+    address: str = Field(description="Address the controller's SSH and the gateway reach the host at.")
+    ssh_user: str = Field("root", description="SSH user Ansible logs in as.")
+    ssh_port: Port = Field(22, description="SSH port.")
+    ssh_key: Path | None = Field(None, description="Private key for SSH (default: ssh's own choice).")
+    python: str | None = Field(None, description="Python interpreter Ansible uses on the host (default: found).")
+    models: tuple[str, ...] = Field(description="Keys of the models this host runs (a key on several "
+                                    "hosts makes replicas the gateway balances and fails over across).")
+    gateway: bool = Field(False, description="This host runs the fleet's gateway (default: the first host).")
+    citadel: str = Field("citadel-llm", description="The citadel-llm command on the host.")
+    config_path: Path = Field(Path("/etc/citadel-llm/config.yaml"),
+                              description="Where the host's own config file is written.")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment of citadel-llm on the host.")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="Config sections merged into this "
+                                      "host's config (e.g. paths, service, or models.<key>.port).")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not MODEL_KEY_RE.match(value):
+            raise ValueError(f"{value!r} is not a valid host name: lowercase letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _known_sections(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # Sections are checked here; their contents when the fleet builds the host's config.
+        allowed = {"profile", "paths", "service", "models", "gateway", "maintenance"}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise ValueError(f"unknown section(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+        return value
+
+
 def _reference_models() -> dict[str, ModelSpec]:
     rows = [
         # key, repo, port, context, batched tokens, seqs, memory, cpus, p95 ms, rpm
@@ -223,6 +260,7 @@ class CitadelConfig(Strict):
     models: dict[str, ModelSpec] = Field(default_factory=_reference_models, description="Models by key.")
     gateway: GatewaySpec = Field(default_factory=GatewaySpec, description="The gateway.")
     maintenance: MaintenanceSpec = Field(default_factory=MaintenanceSpec, description="Routines.")
+    hosts: tuple[HostSpec, ...] = Field((), description="Fleet hosts (`citadel-llm fleet`); empty: one host.")
 
     @model_validator(mode="before")
     @classmethod
@@ -245,7 +283,31 @@ class CitadelConfig(Strict):
                                     ("models", key, "key"))
         self._check_ports()
         self._check_model_names()
+        self._check_hosts()
         return self
+
+    def _check_hosts(self) -> None:
+        names: set[str] = set()
+        endpoints: set[tuple[str, int]] = set()
+        for index, host in enumerate(self.hosts):
+            if host.name in names:
+                raise FieldConflict(f"host name {host.name!r} is used twice", ("hosts", index, "name"))
+            if (host.address, host.ssh_port) in endpoints:
+                raise FieldConflict(f"{host.address}:{host.ssh_port} is declared by two hosts",
+                                    ("hosts", index, "address"))
+            names.add(host.name)
+            endpoints.add((host.address, host.ssh_port))
+            if not host.models:  # `deploy` with no model names would start every model there
+                raise FieldConflict(f"host {host.name!r} runs no model", ("hosts", index, "models"))
+            for key in host.models:
+                if key not in self.models:
+                    raise FieldConflict(f"host {host.name!r} runs unknown model {key!r}", ("hosts", index, "models"))
+        if sum(h.gateway for h in self.hosts) > 1:
+            raise FieldConflict("more than one host is marked gateway: true", ("hosts",))
+
+    def gateway_host(self) -> HostSpec | None:
+        """The host that runs the fleet's gateway: the one marked, else the first."""
+        return next((h for h in self.hosts if h.gateway), self.hosts[0] if self.hosts else None)
 
     def _check_ports(self) -> None:
         seen: dict[int, str] = {}

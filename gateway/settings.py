@@ -130,10 +130,13 @@ def _loopback(host: str) -> str:
 def settings_from_config(config: CitadelConfig, keys_db: Path | None = None) -> GatewaySettings:
     """The gateway of a citadel deployment: every enabled model at http://{host}:{port}, plus the
     extra backends of `gateway.backends`; limits, resilience and auth from `gateway`."""
+    from citadel_cli.fleet.backends import fleet_urls  # a `hosts` section says where each model runs
+
     gw = config.gateway
     models: dict[str, tuple[BackendSettings, ...]] = {}
     for spec in config.enabled_models():
         urls = [f"http://{_loopback(spec.host)}:{spec.port}", *gw.backends.get(spec.key, ())]
+        urls = fleet_urls(config, spec.key, urls)
         models[spec.key] = tuple(BackendSettings(url=u.rstrip("/")) for u in urls)
     return GatewaySettings(
         host=gw.host, port=gw.port, default_model=gw.default_model, models=models,
