@@ -78,6 +78,7 @@ class BenchReport(BaseModel):
     stream: bool
     mode: str = Field(description="closed (fixed concurrency) or open (Poisson rate).")
     find_peak: bool = False
+    seed: int | None = Field(None, description="Seed of the prompts (--seed repeats them).")
     prompt_source: str = Field("words", description="tokenizer (exact prompt lengths) or words (approximate).")
     slo: Slo
     environment: Environment

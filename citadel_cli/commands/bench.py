@@ -64,6 +64,8 @@ def run(
                                                       "prompt length.")] = None,
     output_tokens: Annotated[int | None, typer.Option("--output-tokens", min=1, help="Override the scenario's "
                                                       "output length.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the generated prompts (default: a new "
+                                             "one per run, so reruns miss the prefix cache).")] = None,
     client: Annotated[str, typer.Option("--client", help="HTTP client: aiohttp (measured fastest here) or httpx.",
                                         hidden=True)] = "aiohttp",
     json_mode: JsonOpt = False,
@@ -79,7 +81,8 @@ def run(
     app = app_context(ctx, json_mode)
     opts = BenchOptions(model=model, target=target, scenario=scenario, concurrency=parse_concurrency(concurrency),
                         requests=requests, duration_s=duration, rate=rate, stream=stream, find_peak=find_peak,
-                        api_key=api_key, prompt_tokens=prompt_tokens, output_tokens=output_tokens, client=client)
+                        api_key=api_key, prompt_tokens=prompt_tokens, output_tokens=output_tokens, client=client,
+                        seed=seed)
     with progress_for(app.out) as progress:
         report = bench(app.config, app.paths, opts, progress)
     report = finish_report(app.paths, report, html)
