@@ -17,6 +17,7 @@ from citadel_cli.commands import completions, config
 from citadel_cli.commands import deploy as deploy_cmd
 from citadel_cli.commands import diagnose as diagnose_cmd
 from citadel_cli.commands import engine as engine_cmd
+from citadel_cli.commands import fleet as fleet_cmd
 from citadel_cli.commands import gateway as gateway_cmd
 from citadel_cli.commands import install as install_cmd
 from citadel_cli.commands import keys as keys_cmd
@@ -78,7 +79,7 @@ def root(
 
 
 for group in (deploy_cmd, config, install_cmd, check_cmd, diagnose_cmd, models_cmd, bench_cmd, engine_cmd, gateway_cmd, keys_cmd, lifecycle_cmd,
-              maintenance_cmd, completions):
+              maintenance_cmd, fleet_cmd, completions):
     group.register(app)
 
 
