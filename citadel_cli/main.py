@@ -78,8 +78,11 @@ def root(
                          verbosity=-1 if quiet else verbose, debug=debug)
 
 
-for group in (deploy_cmd, config, install_cmd, check_cmd, diagnose_cmd, models_cmd, bench_cmd, engine_cmd, gateway_cmd, keys_cmd, lifecycle_cmd,
-              maintenance_cmd, fleet_cmd, completions):
+COMMAND_GROUPS = (
+    deploy_cmd, config, install_cmd, check_cmd, diagnose_cmd, models_cmd, bench_cmd, engine_cmd,
+    gateway_cmd, keys_cmd, lifecycle_cmd, maintenance_cmd, fleet_cmd, completions,
+)
+for group in COMMAND_GROUPS:
     group.register(app)
 
 

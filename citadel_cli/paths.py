@@ -92,8 +92,14 @@ class Paths:
         return self.env_dir / f"{key}.env"
 
     @property
+    def keys_dir(self) -> Path:
+        """Its own directory: the hardened gateway may write here (SQLite's journal lives beside the
+        database), and nowhere else under /etc."""
+        return self.etc / "keys"
+
+    @property
     def keys_db(self) -> Path:
-        return self.etc / "keys.sqlite3"
+        return self.keys_dir / "keys.sqlite3"
 
     # --- below /var/lib/citadel-llm and /var/log/citadel-llm
     @property

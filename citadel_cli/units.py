@@ -282,7 +282,9 @@ def gateway_unit(config: CitadelConfig, paths: Paths) -> str:
         env_file=unit_path("paths.etc_dir", _host(paths, service.env_file)),
         exec_start=exec_line("service.python", service.argv), **_restart(config),
         **_limits("gateway", service.memory, service.cpus),
-        **sandbox(config, paths, [paths.state, paths.logs], memory_deny_write_execute=True, deny_resources=True,
+        # The keys dir: API-key usage times are written back to the keys database.
+        **sandbox(config, paths, [paths.state, paths.logs, paths.keys_dir], memory_deny_write_execute=True,
+                  deny_resources=True,
                          ip_allow=ip_allow("gateway.allowed_networks", config.gateway.allowed_networks)),
     )
 

@@ -259,6 +259,7 @@ complete -c citadel-llm -n '[ (__citadel_llm_path) = 'models verify' ]' -l deep 
 complete -c citadel-llm -n '[ (__citadel_llm_path) = 'models verify' ]' -l json -d 'Print machine-readable JSON on stdout, nothing else.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = 'models verify' ]' -l help -d 'Show help and exit.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = restart ]' -l backend -x -a 'auto systemd supervisor' -d 'Service backend: auto, systemd or supervisor.'
+complete -c citadel-llm -n '[ (__citadel_llm_path) = restart ]' -l rolling -d 'One model at a time, out of the gateway'"'"'s rotation (with a temporary replica when it has one server): no request fails.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = restart ]' -l json -d 'Print machine-readable JSON on stdout, nothing else.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = restart ]' -l help -d 'Show help and exit.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = start ]' -l backend -x -a 'auto systemd supervisor' -d 'Service backend: auto, systemd or supervisor.'

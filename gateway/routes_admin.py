@@ -10,6 +10,7 @@ import asyncio
 import time
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 
 from gateway.auth import key_from_headers
 from gateway.errors import GatewayError
@@ -62,4 +63,29 @@ async def undrain(model: str, index: int, request: Request) -> dict[str, object]
     backend = _backend(request, model, index)
     backend.drained = False
     await check_backend(gateway_state(request), backend)
+    return backend.status()
+
+
+class NewBackend(BaseModel):
+    url: str = Field(pattern=r"^https?://[^/\s]+/?$", description="Base URL of the server, e.g. http://127.0.0.1:11500")
+
+
+@router.post("/backends/{model}", summary="Add a server of a model (checked before it gets traffic).")
+async def add_backend(model: str, body: NewBackend, request: Request) -> dict[str, object]:
+    state = gateway_state(request)
+    key = state.router.resolve(model)
+    if key is None:
+        raise GatewayError(404, f"the model {model!r} does not exist", "model_not_found")
+    backend = state.router.add_backend(key, body.url, state.settings)
+    await check_backend(state, backend)
+    return backend.status()
+
+
+@router.delete("/backends/{model}/{index}", summary="Remove a server added through /admin (drain it first).")
+async def remove_backend(model: str, index: int, request: Request) -> dict[str, object]:
+    backend = _backend(request, model, index)
+    if backend.outstanding:
+        raise GatewayError(409, f"backend {index} of {model!r} still has {backend.outstanding} request(s) in "
+                           "flight", "backend_busy")
+    backend.drained = backend.retired = True
     return backend.status()

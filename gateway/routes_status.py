@@ -17,7 +17,7 @@ def gateway_state(request: Request) -> GatewayState:
 
 
 def _pool_status(pool: ModelPool) -> dict[str, object]:
-    backends = pool.backends
+    backends = [b for b in pool.backends if not b.retired]
     return {
         "model": pool.model, "healthy": pool.healthy(), "strategy": pool.strategy,
         "backends": len(backends), "routable": sum(1 for b in backends if b.routable()),

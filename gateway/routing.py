@@ -18,7 +18,7 @@ class Backend:
     """One upstream server of one model, with the live state the router and status pages read."""
 
     __slots__ = ("model", "index", "url", "weight", "breaker", "outstanding", "healthy", "drained",
-                 "last_error", "latency_s", "current_weight", "requests", "failures", "netloc")
+                 "last_error", "latency_s", "current_weight", "requests", "failures", "netloc", "retired")
 
     def __init__(self, model: str, index: int, url: str, weight: float, breaker: CircuitBreaker) -> None:
         self.model = model
@@ -30,6 +30,7 @@ class Backend:
         self.outstanding = 0
         self.healthy: bool | None = None  # None until the first health check answers
         self.drained = False
+        self.retired = False  # removed through /admin; kept in place so other backends keep their index
         self.last_error: str | None = None
         self.latency_s: float | None = None  # of the last health check
         self.current_weight = 0.0
@@ -37,7 +38,7 @@ class Backend:
         self.failures = 0
 
     def routable(self) -> bool:
-        return not self.drained and self.healthy is not False and self.breaker.available()
+        return not self.drained and not self.retired and self.healthy is not False and self.breaker.available()
 
     def status(self) -> dict[str, object]:
         return {
@@ -116,11 +117,22 @@ class Router:
         return target if target in self.pools and target != model else None
 
     def backends(self) -> list[Backend]:
-        return [b for pool in self.pools.values() for b in pool.backends]
+        return [b for pool in self.pools.values() for b in pool.backends if not b.retired]
 
     def backend(self, model: str, index: int) -> Backend | None:
         pool = self.pools.get(model)
-        return pool.backends[index] if pool and 0 <= index < len(pool.backends) else None
+        found = pool.backends[index] if pool and 0 <= index < len(pool.backends) else None
+        return None if found is None or found.retired else found
+
+    def add_backend(self, model: str, url: str, settings: GatewaySettings) -> Backend:
+        """A new server of `model` (a temporary replica during a rolling restart, say); it is not
+        routed to until a health check passes."""
+        pool = self.pools[model]
+        backend = Backend(model, len(pool.backends), url.rstrip("/"), 1.0,
+                          CircuitBreaker(settings.breaker_failures, settings.breaker_open_s))
+        backend.healthy = False
+        pool.backends.append(backend)
+        return backend
 
     def visible_models(self) -> list[tuple[str, str]]:
         """(name, model key) of every name a client may use now: models with a routable backend,

@@ -52,9 +52,33 @@ def stop(ctx: typer.Context, targets: TargetsArg = None, backend: BackendOpt = N
 
 
 def restart(ctx: typer.Context, targets: TargetsArg = None, backend: BackendOpt = None,
+            rolling: Annotated[bool, typer.Option("--rolling", help="One model at a time, out of the gateway's "
+                                                  "rotation (with a temporary replica when it has one server): "
+                                                  "no request fails.")] = False,
             json_mode: JsonOpt = False) -> None:
     """Stop, then start again and wait until ready."""
+    if rolling:
+        _rolling(ctx, targets, backend, json_mode)
+        return
     _run_action(ctx, "restart", targets, backend, json_mode)
+
+
+def _rolling(ctx: typer.Context, targets: list[str] | None, backend, json_mode: bool) -> None:
+    from citadel_cli import lifecycle
+    from citadel_cli.deploy.rolling import rolling_restart
+    from citadel_cli.views.deploy import rolling_table
+    from citadel_cli.views.status import Progress
+
+    app = app_context(ctx, json_mode)
+    keys = [t for t in targets or [] if t not in ("all", "gateway")] or None
+    with Progress(app.out.err) as progress:
+        result = rolling_restart(app.config, app.paths, lifecycle.manager_for(app, backend), keys,
+                                 runner=app.runner, on_event=progress.update)
+    app.out.result(result, rolling_table)
+    if not result.ok:
+        failed = next(m for m in result.models if not m.ok)
+        raise HostError(f"rolling restart stopped at {failed.model}: {failed.detail}",
+                        hint=f"see `citadel-llm logs {failed.model}`")
 
 
 def status(

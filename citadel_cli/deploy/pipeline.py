@@ -79,6 +79,7 @@ class Deployment:
         self.specs: list[ModelSpec] = self.config.select(keys)
         self.dry_run = dry_run
         self.rolling = rolling
+        self.running_before: set[str] = set()  # engines already up when a --rolling deploy began
         self.on_event = on_event
         self.steps: list[StepOutcome] = []
         self.models: dict[str, ModelSummary] = {
@@ -94,7 +95,9 @@ class Deployment:
 
         plan = [("install", steps.install), ("pull", steps.pull), ("check", steps.check)]
         if not self.dry_run:
-            plan += [("start", steps.start), ("probe", steps.probe)]
+            plan += [("start", steps.start)]
+            plan += [("rolling", steps.rolling)] if self.rolling else []
+            plan += [("probe", steps.probe)]
         for name, func in plan:
             try:
                 self._step(name, func)

@@ -100,6 +100,8 @@ def start(dep: Deployment) -> str:
 
     manager = lifecycle.manager_for(dep.app)
     dep.backend = manager.backend
+    if dep.rolling:  # what runs already is restarted by the rolling step, one model at a time
+        dep.running_before = _running(dep, manager)
     result = lifecycle.start_services(dep.config, dep.paths, dep.targets(), manager=manager,
                                       on_event=dep.on_event)
     for outcome in result.services:
@@ -114,6 +116,30 @@ def start(dep: Deployment) -> str:
                          f"see `citadel-llm logs {first.name}`; fix it, then run the same deploy again")
     ready = sum(o.ok for o in result.services)
     return f"{ready} service(s) ready ({result.backend})"
+
+
+def rolling(dep: Deployment) -> str:
+    """Restart the models that were already running, one at a time, behind the gateway."""
+    from citadel_cli import lifecycle
+    from citadel_cli.deploy.rolling import rolling_restart
+
+    keys = [s.key for s in dep.specs if s.key in dep.running_before]
+    if not keys:
+        return "nothing was running before: no restart needed"
+    result = rolling_restart(dep.config, dep.paths, lifecycle.manager_for(dep.app), keys, runner=dep.app.runner,
+                             on_event=dep.on_event)
+    if not result.ok:
+        failed = next(m for m in result.models if not m.ok)
+        raise StepFailed("rolling", f"{failed.model}: {failed.detail}",
+                         f"see `citadel-llm logs {failed.model}`; the models after it were not restarted")
+    return f"restarted {len(keys)} model(s) one at a time, no request dropped"
+
+
+def _running(dep: Deployment, manager) -> set[str]:  # noqa: ANN001 - a ServiceManager
+    from citadel_cli.services import engine_service
+
+    services = [engine_service(s, dep.config, dep.paths) for s in dep.specs]
+    return {st.name for st in manager.status(services, usage=False) if st.state == "active"}
 
 
 def _stop_failed(dep: Deployment, manager, names: list[str]) -> None:  # noqa: ANN001 - a ServiceManager

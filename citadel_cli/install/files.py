@@ -57,7 +57,7 @@ def desired_dirs(paths: Paths) -> list[DesiredDir]:
         (paths.opt, 0o755, root), (paths.models, 0o750, service), (paths.backups, 0o750, service),
         (paths.reports, 0o750, service),
         # Config and env files may hold tokens: the services read them, nobody else does.
-        (paths.etc, 0o750, group), (paths.env_dir, 0o750, group),
+        (paths.etc, 0o750, group), (paths.env_dir, 0o750, group), (paths.keys_dir, 0o700, service),
         (paths.logs, 0o750, service), (paths.state, 0o750, service), (paths.run, 0o750, service),
         (paths.locks, 0o750, service), (cache_dir(paths), 0o750, service),
     ]

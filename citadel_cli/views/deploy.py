@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from citadel_cli.deploy.pipeline import DeployResult
+from citadel_cli.deploy.rolling import RollingResult
 from citadel_cli.deploy.session import DownResult
 from citadel_cli.render import table
 
@@ -35,3 +36,9 @@ def deploy_summary(result: DeployResult) -> list:
 def down_line(result: DownResult) -> str:
     removed = f"; removed {', '.join(result.removed)}" if result.removed else ""
     return f"stopped {len(result.stopped)} service(s){removed}"
+
+
+def rolling_table(result: RollingResult):
+    return table("Rolling restart", ("model", "result", "time", "surge replica", "detail"),
+                 [(m.model, "ok" if m.ok else "FAILED", _s(m.seconds), "yes" if m.surge else "no", m.detail)
+                  for m in result.models])
