@@ -60,8 +60,8 @@ def _section(model: BaseModel, indent: int, skip: frozenset[str] | set[str] = fr
 def _scalar(value: Any) -> str:
     if isinstance(value, Enum):
         value = value.value
-    if isinstance(value, tuple):
-        value = list(value)
+    if isinstance(value, tuple):  # hosts: a tuple of models, shown as plain mappings
+        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
     if hasattr(value, "__fspath__"):
         value = str(value)
     text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
