@@ -154,6 +154,10 @@ def test_three_host_fleet_survives_losing_a_host(cli, netns_fleet: NetnsFleet, t
     assert rows["h3"]["state"] == "failed" and "down:" in rows["h3"]["summary"]
     assert all(m["serving"] for m in view["models"]), view["models"]
     assert view["hosts_down"] == ["h3"]
+
+    diagnosed = cli("--config", config, "fleet", "diagnose", "--limit", "h2", "--json")
+    row = {h["host"]: h for h in json.loads(diagnosed.stdout)["hosts"]}["h2"]
+    assert row["summary"].startswith(("OK", "WARN", "FAIL")), row  # h2's own diagnose verdict
     print(f"whole fleet test: {time.monotonic() - started:.1f}s")
 
 
