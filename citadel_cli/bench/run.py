@@ -25,6 +25,7 @@ from citadel_cli.config import CitadelConfig, ModelSpec
 from citadel_cli.errors import CitadelError, HostError, UsageError
 from citadel_cli.paths import Paths
 
+POOL_MAX = 2048  # distinct prompts per level; beyond it they repeat (duration runs, huge counts)
 PEAK_MAX_CONCURRENCY = 1024  # find-peak stops doubling here: past it the client is the limit
 
 
@@ -100,10 +101,12 @@ async def _run_all(opts, where, spec, slo, workloads, maker, progress):  # noqa:
     levels: list[LevelResult] = []
     peaks: list[LevelResult] = []
     for scenario in workloads:
-        bodies = _bodies(spec, scenario, maker, opts.stream, 64)
-        await _preflight(target, bodies, where)
+        await _preflight(target, _bodies(spec, scenario, maker, opts.stream, 1), where)
         held: LevelResult | None = None
         for load in _loads(opts):
+            # Fresh prompts per level, one per request up to the pool's size: a repeated prompt is
+            # served from vLLM's prefix cache and flatters TTFT and throughput.
+            bodies = _bodies(spec, scenario, maker, opts.stream, min(load.requests or POOL_MAX, POOL_MAX))
             progress.start(f"{scenario.name} c={load.concurrency}" + (f" {load.rate:g}/s" if load.rate else ""),
                            load.requests)
             run = await run_level(target, bodies, load, progress.advance)
