@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from citadel_cli.main import app
+from tests.support.poll import poll  # noqa: F401 - the diagnose tests import it from here
 
 MODELS = ("alpha", "beta", "gamma")
 SIM = {"repo": "sim/sim", "context_length": 2048, "max_num_batched_tokens": 512, "max_num_seqs": 8,
@@ -100,14 +100,6 @@ def _env_files(env_dir: Path) -> None:
         f"MY_SECRET={CANARIES['plain_secret']}\nOMP_NUM_THREADS=1\n")
 
 
-def poll(predicate, deadline_s: float = 20.0):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)  # poll interval within the deadline
-    raise AssertionError(f"condition not met within {deadline_s}s")
 
 
 def findings(report: dict, id: str, model: str | None = None) -> list[dict]:

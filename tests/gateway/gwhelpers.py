@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import uvicorn
@@ -16,17 +15,7 @@ import uvicorn
 from citadel_cli.sim.testing import free_port
 from gateway.app import create_app
 from gateway.settings import BackendSettings, GatewaySettings
-
-
-def wait_for(predicate: Callable[[], object], deadline_s: float = 10.0, what: str = "condition") -> object:
-    """Poll until `predicate()` is truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise TimeoutError(f"timed out waiting for {what}")
+from tests.support.poll import poll as wait_for  # noqa: F401 - the gateway tests import it from here
 
 
 class RunningGateway:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 
 import httpx
 import psutil
@@ -15,6 +14,7 @@ import yaml
 from lifecycle_helpers import free_port
 
 from citadel_cli.main import app as cli_app
+from tests.support.poll import poll
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -53,14 +53,6 @@ def statuses(cli, config) -> dict[str, dict]:
     return {s["name"]: s for s in json.loads(result.stdout)}
 
 
-def poll(predicate, deadline_s: float = 30.0):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"condition not met within {deadline_s}s")
 
 
 def chat(port: int, model: str) -> str:

@@ -14,18 +14,11 @@ from lifecycle_helpers import free_port, http_server, stand_in
 
 from citadel_cli.errors import HostError
 from citadel_cli.host.supervisor import read_env_file
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
 
 
-def poll(predicate, deadline_s: float = 15.0):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {deadline_s}s")
 
 
 def answers(port: int) -> bool:
