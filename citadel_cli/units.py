@@ -204,9 +204,13 @@ def _host(paths: Paths, path: Path) -> Path:
     return paths.host_path(path)
 
 
-def sandbox(config: CitadelConfig, paths: Paths, writable: Sequence[Path], **switches: object) -> dict[str, object]:
-    """Values of units/_hardening.j2: who runs the service and the only paths it may write."""
-    rw = " ".join(unit_path("paths", _host(paths, p)) for p in writable)
+def sandbox(config: CitadelConfig, paths: Paths, writable: Sequence[Path], optional: Sequence[Path] = (),
+            **switches: object) -> dict[str, object]:
+    """Values of units/_hardening.j2: who runs the service and the only paths it may write.
+    `optional` paths are writable when they exist ('-' prefix: systemd skips a missing one
+    instead of failing the start)."""
+    rw = " ".join([*(unit_path("paths", _host(paths, p)) for p in writable),
+                   *("-" + unit_path("paths", _host(paths, p)) for p in optional)])
     return {
         "user": identifier("service.user", config.service.user),
         "group": identifier("service.group", config.service.group),
@@ -283,7 +287,7 @@ def gateway_unit(config: CitadelConfig, paths: Paths) -> str:
         exec_start=exec_line("service.python", service.argv), **_restart(config),
         **_limits("gateway", service.memory, service.cpus),
         # The keys dir: API-key usage times are written back to the keys database.
-        **sandbox(config, paths, [paths.state, paths.logs, paths.keys_dir], memory_deny_write_execute=True,
+        **sandbox(config, paths, [paths.state, paths.logs], [paths.keys_dir], memory_deny_write_execute=True,
                   deny_resources=True,
                          ip_allow=ip_allow("gateway.allowed_networks", config.gateway.allowed_networks)),
     )
