@@ -120,6 +120,24 @@ def test_drain_and_undrain(sims, gateway):
     assert httpx.post(f"{gw.url}/admin/backends/model-a/9/drain").status_code == 404
 
 
+def test_admin_adds_a_checked_backend_and_removes_it_keeping_indexes(sims, gateway):
+    a1, a2 = sims("model-a"), sims("model-a")
+    gw = gateway(models=backends(**{"model-a": [a1.base_url]}))
+    added = httpx.post(f"{gw.url}/admin/backends/model-a", json={"url": a2.base_url})
+    assert added.status_code == 200 and added.json()["index"] == 1 and added.json()["healthy"] is True
+    httpx.post(f"{gw.url}/admin/backends/model-a/0/drain")
+    assert httpx.post(f"{gw.url}/v1/chat/completions", json={**CHAT, "model": "model-a"}).status_code == 200
+    assert gw.backend("model-a", 1).requests == 1
+    httpx.post(f"{gw.url}/admin/backends/model-a/0/undrain")
+    assert httpx.delete(f"{gw.url}/admin/backends/model-a/1").status_code == 200
+    servers = httpx.get(f"{gw.url}/models/model-a/status").json()["servers"]
+    assert [s["index"] for s in servers] == [0]
+    assert httpx.post(f"{gw.url}/admin/backends/model-a/1/drain").status_code == 404
+    bad = httpx.post(f"{gw.url}/admin/backends/model-a", json={"url": "not a url"})
+    assert bad.status_code in (400, 422)
+    assert httpx.post(f"{gw.url}/admin/backends/nope", json={"url": a2.base_url}).status_code == 404
+
+
 def test_admin_key_required_when_set(sims, gateway):
     a = sims("model-a")
     gw = gateway(models=backends(**{"model-a": [a.base_url]}), admin_key="adm-secret")
