@@ -111,9 +111,18 @@ FIGURES = {
 }
 
 
-@pytest.mark.xfail(strict=False, reason="open: on the shared 2-core box our figures and vllm bench serve's "
-                   "differ by 20-50 % (TTFT ours lower, req/s ours higher in the last runs, sign flipped in "
-                   "earlier ones); not yet known whether noise or a difference in load shape")
+# Measured (issue 12): the gap comes from the server, not from either client. On this 2-core box
+# vLLM's worker is pinned to core 0 and the EngineCore (spin-waiting on the worker's shm queue),
+# the API server and the client share core 1. The server flips between two regimes that last
+# seconds: streaming (TTFT ~10-20 ms, ~70 req/s at c=4) and lockstep bursts (the 4 requests
+# in step, each one's tokens arriving in one burst at the end: TTFT ~ e2e ~ 140 ms, ~26 req/s).
+# A 128-request run (2-5 s) lands in one regime or the other. Our loadgen and a line-for-line copy
+# of vllm bench serve's request loop in one process, on the same prompts, both land in either
+# regime (vllm's random-token prompts vs our word prompts made no difference; nor did pinning the
+# client to a core). So one run of either tool moves by up to 2x, with either sign.
+@pytest.mark.xfail(strict=False, reason="open: vLLM on 2 cores flips between a streaming and a lockstep-burst "
+                   "regime (2-3x apart in TTFT, e2e and req/s) that lasts longer than a run; both clients land "
+                   "in either, so a few runs per tool cannot agree within 10 %")
 def test_bench_agrees_with_vllm_bench_serve(cli, tiny_vllm, request):
     python, root, config, weights, base_url = tiny_vllm
     citadel_bench(cli, root, config, seed=999)  # warm-up: vLLM's first batches are slower
