@@ -4,6 +4,7 @@ local profile has none yet."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 
 from pydantic import BaseModel
@@ -23,12 +24,8 @@ def deploy_context(app: AppContext, profile: Profile | None) -> AppContext:
     path = local_config_path()
     if not path.is_file():
         write_local_config(path, choose_local_engine(), tiny_model_dir())
-    return _fresh(app, config_file=path, profile=Profile.local)
-
-
-def _fresh(app: AppContext, **changes: object) -> AppContext:
-    """A copy without the cached config, paths and output of the original."""
-    return dataclasses.replace(app, **changes)
+    # replace() builds a new context: none of the original's cached config, paths or output.
+    return dataclasses.replace(app, config_file=path, profile=Profile.local)
 
 
 class DownResult(BaseModel):
@@ -49,14 +46,9 @@ def take_down(app: AppContext, keep_data: bool = False) -> DownResult:
     stopped = [s.name for s in result.services if s.ok]
     removed: list[str] = []
     if result.ok and not keep_data:
-        base = local_state_dir(_environ())
+        base = local_state_dir(os.environ)
         if base.exists():
             shutil.rmtree(base)
             removed.append(str(base))
     return DownResult(stopped=stopped, removed=removed, ok=result.ok)
 
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
