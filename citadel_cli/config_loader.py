@@ -196,7 +196,8 @@ def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
     """CITADEL_GATEWAY__PORT=9000 -> {"gateway": {"port": 9000}}; values read as YAML scalars.
 
     A path segment matches a field or model key case-insensitively with '-' and '.' read as '_',
-    so CITADEL_MODELS__HERMES_2__PORT reaches models.hermes-2.port.
+    so CITADEL_MODELS__HERMES_2__PORT reaches models.hermes-2.port. Only variables whose first
+    segment names a config section count; a typo below a section (CITADEL_GATEWAY__PROT) is an error.
     """
     data: dict[str, Any] = {}
     names: dict[str, str] = {}
@@ -205,8 +206,8 @@ def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
         if not name.startswith(ENV_PREFIX) or name in _LOADER_VARS:
             continue
         parts = [p for p in name[len(ENV_PREFIX):].split("__") if p]
-        if not parts:
-            continue
+        if not parts or parts[0].lower() not in CitadelConfig.model_fields:
+            continue  # not a config section (CITADEL_API_KEY and friends belong to other tools)
         path = [p.lower() for p in parts]
         if path[0] == "models" and len(path) > 1:
             path[1] = model_keys.get(parts[1].upper(), parts[1].lower().replace("_", "-"))

@@ -140,3 +140,13 @@ def test_json_dump_round_trips():
     config = load_config(environ={}).config
     data = json.loads(config.model_dump_json())
     assert data["models"]["mixtral-8x7b"]["memory"] == 90 << 30
+
+
+def test_other_citadel_variables_are_not_config(tmp_path):
+    env = {"CITADEL_API_KEY": "k", "CITADEL_ENGINE_VENV": "/var/tmp/x", "CITADEL_TEST_VENV": ".venv"}
+    assert load_config(environ=env).config == load_config(environ={}).config
+
+
+def test_a_typo_below_a_section_is_still_refused():
+    with pytest.raises(ConfigError, match="CITADEL_GATEWAY__PROT: gateway.prot: unknown key"):
+        load_config(environ={"CITADEL_GATEWAY__PROT": "1"})
