@@ -168,13 +168,18 @@ def _zombie(pid: int) -> bool:
         return True
 
 
-def service_venv(repo_venv: Path, target: Path) -> Path:
-    """A venv at `target` that a container can run: Debian's /usr/bin/python3.11 (the container shares
-    /usr) over the dev venv's site-packages (symlinked, so bind the repo at its own path). The dev
-    venv's own python may live under /root (pyenv), which ProtectHome= hides from services."""
+# Where the checkout is bound inside a container: outside /tmp and /root, which services cannot see.
+SRC_IN_BOX = Path("/srv/citadel-src")
+
+
+def service_venv(repo: Path, target: Path, src_in_box: Path = SRC_IN_BOX) -> Path:
+    """A venv at `target` that services in a container can run: Debian's /usr/bin/python3.11 (the
+    container shares /usr) whose site-packages only holds a .pth reaching the repo and its dev venv
+    as the container sees them (bind `repo` at `src_in_box`). Not the host paths: a checkout under
+    /tmp is hidden from services by PrivateTmp=, and pyenv's python under /root by ProtectHome=."""
     shutil.rmtree(target, ignore_errors=True)
     Runner().run(["/usr/bin/python3.11", "-m", "venv", "--without-pip", str(target)]).check("python3.11 -m venv")
-    site = target / "lib/python3.11/site-packages"
-    shutil.rmtree(site)
-    site.symlink_to(repo_venv / "lib/python3.11/site-packages")
+    dev_site = src_in_box / ".venv/lib/python3.11/site-packages"
+    (target / "lib/python3.11/site-packages/citadel-src.pth").write_text(
+        f"import site; site.addsitedir({str(dev_site)!r})\n{src_in_box}\n")
     return target

@@ -18,7 +18,7 @@ from citadel_cli.config_loader import load_config
 from citadel_cli.paths import Paths
 
 sys.path.insert(0, str(Path(__file__).parent))
-from nspawn import Container, service_venv, unavailable_reason  # noqa: E402
+from nspawn import SRC_IN_BOX, Container, service_venv, unavailable_reason  # noqa: E402
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
 REPO = Path(__file__).resolve().parents[2]
@@ -56,8 +56,8 @@ def box(tmp_path_factory):
         print(f"skipping the systemd system test: {reason}")
         pytest.skip(reason)
     scratch = tmp_path_factory.mktemp("nspawn")
-    venv = service_venv(REPO / ".venv", scratch / "venv")
-    with Container.boot(f"citadel-sys-{os.getpid()}", scratch, binds_ro={REPO: REPO, venv: VENV}) as container:
+    venv = service_venv(REPO, scratch / "venv")
+    with Container.boot(f"citadel-sys-{os.getpid()}", scratch, binds_ro={REPO: SRC_IN_BOX, venv: VENV}) as container:
         print(f"container booted in {container.boot_s} s")
         yield container
 
