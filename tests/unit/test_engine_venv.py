@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from citadel_cli import __version__
 from citadel_cli.engine_venv import ENGINE_PIN, ensure_engine_venv
 from citadel_cli.errors import HostError
 from citadel_cli.host.runner import Result
@@ -17,6 +18,7 @@ class FakeRunner:
         self.calls: list[list[str]] = []
         self.installed = False
         self.import_works = import_works_after_install
+        self.version = __version__  # of citadel-llm inside the venv
 
     def run(self, argv, **kwargs) -> Result:
         argv = [str(a) for a in argv]
@@ -25,10 +27,11 @@ class FakeRunner:
             (self.venv / "bin").mkdir(parents=True)
             (self.venv / "bin" / "python").touch()
         elif "install" in argv:
-            self.installed = True
+            self.installed, self.version = True, __version__
         elif argv[1] == "-c":  # the import check
             ok = self.installed and self.import_works
-            return Result(tuple(argv), 0 if ok else 1, "0.32.0+cpu\n" if ok else "", "" if ok else "ImportError")
+            out = f"{self.version}\n0.32.0+cpu\n" if ok else ""
+            return Result(tuple(argv), 0 if ok else 1, out, "" if ok else "ImportError")
         return Result(tuple(argv), 0, "", "")
 
 
@@ -67,3 +70,13 @@ def test_broken_import_after_install_is_an_error(tmp_path: Path):
 def test_pin_matches_the_engine_extra():
     pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert f'engine = ["{ENGINE_PIN}"]' in pyproject
+
+
+def test_a_venv_with_another_citadel_version_is_reinstalled(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    runner = FakeRunner(venv)
+    runner.installed, runner.version = True, "0.0.1"  # vLLM imports, but citadel-llm is an old one
+    result = ensure_engine_venv(venv, runner, source="/src")
+    assert result.created and runner.version == __version__
