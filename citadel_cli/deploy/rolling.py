@@ -209,20 +209,18 @@ def _free_port(host: str) -> int:
 
 
 def _stop_group(pid: int, timeout: float) -> None:
-    """SIGTERM the surge replica's process group, SIGKILL what is left after `timeout`."""
-    import psutil
+    """SIGTERM every process of the surge replica's group (vLLM's engine core and workers too),
+    SIGKILL the survivors after `timeout`: none is left, as the supervisor does for services."""
+    from citadel_cli.host import probes
 
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        psutil.Process(pid).wait(timeout=timeout)
-    except psutil.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-    except psutil.NoSuchProcess:
-        pass
+    members = probes.group_members(pid)
+    probes.signal_all(members, signal.SIGTERM)
+    left = probes.wait_gone(members, timeout)
+    if left:
+        probes.signal_all(left, signal.SIGKILL)
+        probes.wait_gone(left, 5.0)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # we spawned it: reap it rather than leave a zombie
 
 
 def _since(started: float) -> float:
