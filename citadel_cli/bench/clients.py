@@ -19,10 +19,10 @@ class Record:
 
     start: float
     end: float = 0.0
-    ttft: float | None = None  # seconds from start to the first content token
+    ttft: float | None = None  # seconds from start to the first token chunk
     last: float = 0.0
     itls: list[float] = field(default_factory=list)
-    chunks: int = 0  # content chunks seen (one token each on vLLM)
+    chunks: int = 0  # token chunks seen (one token each on vLLM)
     completion_tokens: int | None = None  # from usage, when the server sends it
     prompt_tokens: int | None = None
     done: bool = False
@@ -42,7 +42,7 @@ class Record:
 
 
 def feed_sse(line: bytes, rec: Record) -> None:
-    """One line of an OpenAI SSE stream: content chunks are token events, usage gives exact counts."""
+    """One line of an OpenAI SSE stream: token chunks are token events, usage gives exact counts."""
     if not line.startswith(b"data:"):
         return
     data = line[5:].strip()
@@ -55,9 +55,24 @@ def feed_sse(line: bytes, rec: Record) -> None:
         return
     _usage(obj, rec)
     for choice in obj.get("choices") or ():
-        text = (choice.get("delta") or {}).get("content") or choice.get("text")
-        if text:
+        if is_token(choice):
             rec.token(time.perf_counter())
+
+
+def is_token(choice: dict) -> bool:
+    """Whether a streamed choice carries a generated token.
+
+    vLLM sends one chunk per token, and a token whose text it holds back (half a UTF-8
+    character, a stop string being matched) comes as empty content: still a token, so it
+    counts, or ITL would be measured over too few gaps (+20-35 % on the tiny model). What
+    does not count: the opening role-only chunk, and an empty delta that only carries the
+    finish reason (OpenAI's last chunk)."""
+    if "text" in choice:  # completions
+        return True
+    delta = choice.get("delta") or {}
+    if "role" in delta:
+        return any(value for key, value in delta.items() if key != "role")
+    return any(value is not None for value in delta.values())
 
 
 def feed_full(body: bytes, rec: Record) -> None:

@@ -1,8 +1,10 @@
 """From the records of one level to its figures: throughput, latency percentiles, goodput.
 
 Definitions follow `vllm bench serve`, so the two can be compared: TTFT is the time to the first
-content token; TPOT per request is (e2e - TTFT) / (output tokens - 1); ITL pools every gap between
-successive content chunks; percentiles interpolate linearly (numpy's default).
+token chunk; TPOT per request is (e2e - TTFT) / (output tokens - 1); ITL pools every gap between
+successive token chunks (clients.is_token); percentiles interpolate linearly (numpy's default).
+One difference: vLLM's bench also counts the gap from the role-only opening chunk to the first
+token, which is ~0, so its mean ITL is lower than ours by about one gap in (output tokens).
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ class BenchOptions:
     client: str = "aiohttp"
     timeout_s: float = 600.0
     seed: int | None = None  # None: a fresh one per run, so a rerun is not served from the prefix cache
+    content: str = "text"  # "parts": content as [{"type": "text", ...}], as `vllm bench serve` sends it
 
 
 def parse_concurrency(text: str) -> tuple[int, ...]:
@@ -62,12 +63,15 @@ def bench(config: CitadelConfig, paths: Paths, opts: BenchOptions,
           progress: ProgressSink | None = None) -> BenchReport:
     if opts.requests is not None and opts.duration_s is not None:
         raise UsageError("--requests and --duration exclude each other", hint="pass one of them")
+    if opts.content not in sc.CONTENT_FORMATS:
+        raise UsageError(f"--content {opts.content!r} is not one of {', '.join(sc.CONTENT_FORMATS)}",
+                         hint="text (plain strings, as most clients send) or parts (as vllm bench serve)")
     spec = config.model(opts.model)
     where = resolve(config, spec, opts.target)
     slo = Slo(p95_ms=spec.p95_ms, rpm=spec.rpm, concurrency=spec.concurrency)
     workloads = [s.sized(opts.prompt_tokens, opts.output_tokens) for s in sc.select(opts.scenario)]
     seed = opts.seed if opts.seed is not None else random.randrange(1 << 31)
-    maker = sc.PromptMaker(sc.tokenizer_file(_model_dirs(paths, spec)), seed)
+    maker = sc.PromptMaker(sc.tokenizer_file(_model_dirs(paths, spec)), seed, parts=opts.content == "parts")
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     levels, peaks = run_async(_run_all(opts, where, spec, slo, workloads, maker, progress or NullProgress()))
     return BenchReport(
@@ -109,7 +113,8 @@ async def _run_all(opts, where, spec, slo, workloads, maker, progress):  # noqa:
             bodies = _bodies(spec, scenario, maker, opts.stream, min(load.requests or POOL_MAX, POOL_MAX))
             progress.start(f"{scenario.name} c={load.concurrency}" + (f" {load.rate:g}/s" if load.rate else ""),
                            load.requests)
-            run = await run_level(target, bodies, load, progress.advance)
+            # The arrivals' seed comes from the run's seed: --seed repeats the same Poisson timeline.
+            run = await run_level(target, bodies, load, progress.advance, seed=maker.rng.randrange(1 << 31))
             result = level_result(run, load, scenario.name, slo)
             progress.stop(result)
             levels.append(result)

@@ -66,6 +66,9 @@ def run(
                                                       "output length.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the generated prompts (default: a new "
                                              "one per run, so reruns miss the prefix cache).")] = None,
+    content: Annotated[str, typer.Option("--content", help="Message content as text, or as a list of typed "
+                                         "parts (what `vllm bench serve` sends: compare like with like).")]
+    = "text",
     client: Annotated[str, typer.Option("--client", help="HTTP client: aiohttp (measured fastest here) or httpx.",
                                         hidden=True)] = "aiohttp",
     json_mode: JsonOpt = False,
@@ -82,7 +85,7 @@ def run(
     opts = BenchOptions(model=model, target=target, scenario=scenario, concurrency=parse_concurrency(concurrency),
                         requests=requests, duration_s=duration, rate=rate, stream=stream, find_peak=find_peak,
                         api_key=api_key, prompt_tokens=prompt_tokens, output_tokens=output_tokens, client=client,
-                        seed=seed)
+                        seed=seed, content=content)
     with progress_for(app.out) as progress:
         report = bench(app.config, app.paths, opts, progress)
     report = finish_report(app.paths, report, html)

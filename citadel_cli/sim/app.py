@@ -188,13 +188,15 @@ class SimApp:
         cut = state.faults.die_after_chunks
         await send({"type": "http.response.start", "status": 200, "headers": SSE})
         sent = 0
-        if req.chat:
-            await send({"type": "http.response.body", "body": protocol.role_chunk(req), "more_body": True})
-            sent += 1
         for index in range(req.tokens):
             await sleep_until(admitted + ttft + itl * index)
             if not state.unhung.is_set():
                 await state.unhung.wait()
+            if index == 0 and req.chat:
+                # As vLLM: the role chunk goes out with the first token, not before it (a client
+                # that times its first chunk, like `vllm bench serve`, would see TTFT ~0 otherwise).
+                await send({"type": "http.response.body", "body": protocol.role_chunk(req), "more_body": True})
+                sent += 1
             if cut is not None and sent >= cut:
                 raise ConnectionDropped("simulated connection drop (die_after_chunks)")
             await send({"type": "http.response.body", "body": protocol.token_chunk(req, index), "more_body": True})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citadel_cli.bench import run as bench_run
-from citadel_cli.bench.clients import Record, feed_sse
+from citadel_cli.bench.clients import Record, feed_sse, is_token
 from citadel_cli.bench.loadgen import LevelRun, Load
 from citadel_cli.bench.metrics import level_result, percentile
 from citadel_cli.bench.scenarios import SCENARIOS, PromptMaker
@@ -34,6 +34,20 @@ def test_sse_counts_content_chunks_and_takes_usage():
         feed_sse(line, rec)
     assert rec.chunks == 2 and len(rec.itls) == 1 and rec.ttft is not None
     assert rec.output_tokens == 2 and rec.prompt_tokens == 9 and rec.done and rec.error is None
+
+
+@pytest.mark.parametrize(("choice", "token"), [
+    ({"delta": {"role": "assistant", "content": ""}}, False),  # vLLM's and OpenAI's opening chunk
+    ({"delta": {}, "finish_reason": "stop"}, False),  # OpenAI's closing chunk
+    ({"delta": {"content": "a"}}, True),
+    ({"delta": {"content": ""}, "finish_reason": None}, True),  # a token whose text vLLM holds back
+    ({"delta": {"content": ""}, "finish_reason": "length"}, True),  # vLLM's last token
+    ({"delta": {"role": "assistant", "content": "hi"}}, True),  # servers that repeat the role
+    ({"delta": {"content": None, "tool_calls": [{"index": 0}]}}, True),
+    ({"text": ""}, True),  # completions: one chunk per token
+])
+def test_token_chunks_are_told_from_role_and_finish_chunks(choice, token):
+    assert is_token(choice) is token
 
 
 def _rec(start: float, ttft: float, end: float, tokens: int, error: str | None = None) -> Record:
