@@ -66,6 +66,7 @@ complete -c citadel-llm -n '[ (__citadel_llm_path) = 'bench run' ]' -l api-key -
 complete -c citadel-llm -n '[ (__citadel_llm_path) = 'bench run' ]' -l prompt-tokens -d 'Override the scenario'"'"'s prompt length.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = 'bench run' ]' -l output-tokens -d 'Override the scenario'"'"'s output length.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = 'bench run' ]' -l seed -d 'Seed of the generated prompts (default: a new one per run, so reruns miss the prefix cache).'
+complete -c citadel-llm -n '[ (__citadel_llm_path) = 'bench run' ]' -l content -d 'Message content as text, or as a list of typed parts (what `vllm bench serve` sends: compare like with like).'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = 'bench run' ]' -l json -d 'Print machine-readable JSON on stdout, nothing else.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = 'bench run' ]' -l help -d 'Show help and exit.'
 complete -c citadel-llm -n '[ (__citadel_llm_path) = check ]' -l all -d 'Every enabled model.'

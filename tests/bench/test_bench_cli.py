@@ -71,6 +71,16 @@ def test_open_loop_rate_and_non_streaming(cli, sim, bench_config, tmp_path):
     assert level["ttft_ms"]["p50"] is None and level["output_tokens_mean"] == 4
 
 
+def test_content_parts_as_vllm_bench_sends_them(cli, sim, bench_config, tmp_path):
+    server = sim(*FAST)
+    result = cli("--root", tmp_path / "root", "--config", bench_config(), "bench", MODEL, "--target",
+                 server.base_url, "--concurrency", "2", "--requests", "6", "--content", "parts",
+                 "--prompt-tokens", "40", "--output-tokens", "4", "--json")
+    assert result.exit_code == 0, result.stderr
+    level = json.loads(result.stdout)["levels"][0]
+    assert level["errors"] == {} and level["output_tokens_mean"] == 4 and level["prompt_tokens_mean"] >= 40
+
+
 def test_html_report_is_self_contained(cli, sim, bench_config, tmp_path):
     server = sim(*FAST)
     html_file = tmp_path / "out" / "bench.html"
@@ -91,7 +101,7 @@ def test_target_down_fails_with_a_hint(cli, bench_config, tmp_path):
 
 
 @pytest.mark.parametrize("args", [("--scenario", "huge"), ("--concurrency", "0,x"), ("--target", "ftp://x"),
-                                  ("--requests", "3", "--duration", "1")])
+                                  ("--requests", "3", "--duration", "1"), ("--content", "xml")])
 def test_bad_options_are_usage_errors(cli, bench_config, tmp_path, args):
     result = cli("--config", bench_config(), "bench", MODEL, *args)
     assert result.exit_code == 2 and "error:" in result.stderr

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from citadel_cli.bench import run as bench_run
 from citadel_cli.bench.clients import Record, feed_sse, is_token
-from citadel_cli.bench.loadgen import LevelRun, Load
+from citadel_cli.bench.loadgen import LevelRun, Load, _arrivals
 from citadel_cli.bench.metrics import level_result, percentile
 from citadel_cli.bench.scenarios import SCENARIOS, PromptMaker
 from citadel_cli.bench.schema import Slo
@@ -123,3 +125,20 @@ def test_prompts_are_cut_to_exact_token_length_with_a_tokenizer(tmp_path):
     maker = PromptMaker(path)
     text = maker.text(37)
     assert maker.source == "tokenizer" and len(tok.encode(text, add_special_tokens=False).ids) == 37
+
+
+def test_poisson_arrivals_are_seeded_and_hit_the_rate_exactly_with_a_count():
+    load = Load(8, rate=20.0, requests=300)
+    first = list(_arrivals(load, random.Random(1)))
+    assert first == list(_arrivals(load, random.Random(1))) != list(_arrivals(load, random.Random(2)))
+    assert len(first) == 300 and first == sorted(first) and first[-1] == pytest.approx(300 / 20.0)
+    endless = _arrivals(Load(8, rate=20.0, duration_s=1.0), random.Random(1))
+    assert len([next(endless) for _ in range(1000)]) == 1000  # a duration level: the clock ends it
+
+
+def test_content_parts_carry_the_same_text_as_plain_content():
+    scenario = SCENARIOS["conversation"]
+    plain = PromptMaker(None, seed=3).messages(scenario)
+    parts = PromptMaker(None, seed=3, parts=True).messages(scenario)
+    assert [m["content"] for m in plain] == [m["content"][0]["text"] for m in parts]
+    assert all(m["content"][0]["type"] == "text" and len(m["content"]) == 1 for m in parts)
