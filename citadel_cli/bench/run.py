@@ -78,7 +78,7 @@ def bench(config: CitadelConfig, paths: Paths, opts: BenchOptions,
         model=spec.key, target=where.base_url, target_kind=where.kind, started_at=started,
         stream=opts.stream, mode="open" if opts.rate else "closed", find_peak=opts.find_peak, slo=slo,
         environment=environment(config, opts.client), levels=levels, peaks=peaks,
-        verdict=verdict(levels, slo), prompt_source=maker.source, seed=seed,
+        verdict=verdict(levels, slo), prompt_source=maker.source, seed=seed, content=opts.content,
     )
 
 

@@ -77,10 +77,10 @@ class PromptMaker:
             keep -= over
         return text
 
-    def messages(self, scenario: Scenario) -> list[dict[str, str]]:
+    def messages(self, scenario: Scenario) -> list[dict]:
         """Chat messages whose user turns add up to the scenario's prompt length."""
         per_turn = max(scenario.prompt_tokens // scenario.turns, 1)
-        messages: list[dict[str, str]] = []
+        messages: list[dict] = []
         for turn in range(scenario.turns):
             messages.append({"role": "user", "content": self._content(self.text(per_turn))})
             if turn < scenario.turns - 1:

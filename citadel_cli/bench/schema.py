@@ -80,6 +80,7 @@ class BenchReport(BaseModel):
     find_peak: bool = False
     seed: int | None = Field(None, description="Seed of the prompts (--seed repeats them).")
     prompt_source: str = Field("words", description="tokenizer (exact prompt lengths) or words (approximate).")
+    content: str = Field("text", description="Message content sent as text, or as typed parts (--content parts).")
     slo: Slo
     environment: Environment
     levels: list[LevelResult]

@@ -77,7 +77,9 @@ def test_content_parts_as_vllm_bench_sends_them(cli, sim, bench_config, tmp_path
                  server.base_url, "--concurrency", "2", "--requests", "6", "--content", "parts",
                  "--prompt-tokens", "40", "--output-tokens", "4", "--json")
     assert result.exit_code == 0, result.stderr
-    level = json.loads(result.stdout)["levels"][0]
+    report = json.loads(result.stdout)
+    level = report["levels"][0]
+    assert report["content"] == "parts"
     assert level["errors"] == {} and level["output_tokens_mean"] == 4 and level["prompt_tokens_mean"] >= 40
 
 
