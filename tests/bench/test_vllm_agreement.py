@@ -36,11 +36,11 @@ import yaml
 
 from citadel_cli.host.runner import Runner
 from citadel_cli.sim.testing import free_port, stop
+from tests.support.engine import shared_engine_venv
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_VENV = Path("/var/tmp/citadel-engine-venv")
 # One request in flight per tool; our three windows of DURATION_S inside one run of vLLM's bench:
 # at the ~16-19 req/s it measured here PROMPTS last ~60-70 s, ours take ~40 s with start-ups.
 PROMPTS, CONCURRENCY, INPUT_LEN, OUTPUT_LEN, DURATION_S, WINDOWS = 1100, 1, 384, 32, 10, 3
@@ -57,17 +57,9 @@ VLLM_BENCH = ("import sys; from citadel_cli.vllm_launch import patch_version_loo
               "from vllm.entrypoints.cli.main import main; sys.argv = ['vllm', *sys.argv[1:]]; main()")
 
 
-def engine_python() -> Path:
-    """vLLM's CPU build in the engine venv the real-vLLM engine tests share (cached under
-    $CITADEL_ENGINE_VENV or /var/tmp; whichever test comes first installs it, ~1.5-3 min)."""
-    from citadel_cli.engine_venv import ensure_engine_venv
-
-    return ensure_engine_venv(Path(os.environ.get("CITADEL_ENGINE_VENV") or DEFAULT_VENV), Runner()).python
-
-
 @pytest.fixture(scope="module")
 def tiny_vllm(tmp_path_factory):
-    python = engine_python()
+    python = shared_engine_venv().python
     from citadel_cli.models.tiny import make_tiny
     from citadel_cli.readiness import wait_ready
 

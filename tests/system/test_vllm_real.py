@@ -19,16 +19,15 @@ import pytest
 import yaml
 from engine_contract import exercise
 
-from citadel_cli.engine_venv import ensure_engine_venv
 from citadel_cli.host.runner import Runner
 from citadel_cli.models.tiny import make_tiny
 from citadel_cli.readiness import wait_ready
 from citadel_cli.sim.testing import free_port
+from tests.support.engine import shared_engine_venv
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(1800)]
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_VENV = Path("/var/tmp/citadel-engine-venv")
 START_DEADLINE_S = 600.0  # measured ~40 s on an idle 2-core box; CI boxes are shared
 
 
@@ -130,7 +129,7 @@ def vllm_engine(site):
     root, config = site
     timings: dict[str, float] = {}
     start = time.monotonic()
-    venv = ensure_engine_venv(Path(os.environ.get("CITADEL_ENGINE_VENV") or DEFAULT_VENV), Runner())
+    venv = shared_engine_venv()
     timings["engine_venv_s"] = time.monotonic() - start
     timings["engine_venv_created"] = float(venv.created)
     port = yaml.safe_load(config.read_text())["models"]["tiny"]["port"]
